@@ -1,0 +1,5 @@
+"""Allow `python -m helpline`."""
+
+from helpline.cli import main
+
+main()

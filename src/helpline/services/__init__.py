@@ -1,0 +1,1 @@
+"""Use cases: load through a unit of work, ask the domain, save, announce after commit."""

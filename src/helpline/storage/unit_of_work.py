@@ -1,0 +1,86 @@
+"""SQLAlchemy unit of work: one session, one transaction, repositories for the center and tenants."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from helpline.storage.repositories.cases import CaseRepository, NoteRepository
+from helpline.storage.repositories.center import CenterRepositories
+from helpline.storage.repositories.customers import CustomerRepository
+from helpline.storage.repositories.interactions import InteractionRepository
+from helpline.storage.repositories.queues import QueueRepository
+from helpline.storage.repositories.security import ApiTokenRepository, AuditRepository
+
+
+class TenantScope:
+    """The repositories of one tenant. Each is built with the tenant id, so each query is scoped."""
+
+    def __init__(self, session: Session, tenant_id: int) -> None:
+        self.session = session
+        self.tenant_id = tenant_id
+
+    @cached_property
+    def customers(self) -> CustomerRepository:
+        return CustomerRepository(self.session, self.tenant_id)
+
+    @cached_property
+    def interactions(self) -> InteractionRepository:
+        return InteractionRepository(self.session, self.tenant_id)
+
+    @cached_property
+    def cases(self) -> CaseRepository:
+        return CaseRepository(self.session, self.tenant_id)
+
+    @cached_property
+    def notes(self) -> NoteRepository:
+        return NoteRepository(self.session, self.tenant_id)
+
+    @cached_property
+    def queues(self) -> QueueRepository:
+        return QueueRepository(self.session, self.tenant_id)
+
+    @cached_property
+    def tokens(self) -> ApiTokenRepository:
+        return ApiTokenRepository(self.session, self.tenant_id)
+
+    @cached_property
+    def audit(self) -> AuditRepository:
+        return AuditRepository(self.session, self.tenant_id)
+
+
+class SqlUnitOfWork:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._factory = session_factory
+        self._callbacks: list[Callable[[], None]] = []
+        self._scopes: dict[int, TenantScope] = {}
+
+    def __enter__(self) -> SqlUnitOfWork:
+        self.session = self._factory()
+        self.center = CenterRepositories(self.session)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        # close() rolls back anything not committed, and, unlike rollback(), leaves the rows already
+        # loaded readable (detached) so services can return them.
+        self.session.close()
+
+    def tenant(self, tenant_id: int) -> TenantScope:
+        if tenant_id not in self._scopes:
+            self._scopes[tenant_id] = TenantScope(self.session, tenant_id)
+        return self._scopes[tenant_id]
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        self._callbacks.append(callback)
+
+    def commit(self) -> None:
+        self.session.commit()
+        callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            callback()
+
+    def rollback(self) -> None:
+        self._callbacks.clear()
+        self.session.rollback()

@@ -1,0 +1,1 @@
+"""Thin HTTP shell: API routes and pages that call services."""

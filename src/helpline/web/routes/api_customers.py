@@ -1,0 +1,7 @@
+"""customers API (tenant-scoped, under /api/v1/tenants/{tenant}/...)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["customers"])

@@ -1,0 +1,7 @@
+"""interactions API (tenant-scoped, under /api/v1/tenants/{tenant}/...)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["interactions"])

@@ -1,0 +1,7 @@
+"""Pages for agents and supervisors (Jinja2 + HTMX)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)

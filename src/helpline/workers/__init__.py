@@ -1,0 +1,1 @@
+"""Background loops, one module per loop."""
