@@ -172,3 +172,22 @@ def world(container: Container) -> World:
     w.users["both_agent"] = users.create_user(d, SYSTEM, "both@center.test", "Bo Both", "agent", PASSWORD,
                                               [t.id for t in w.tenants.values()])
     return w
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Say plainly which suites ran and which were skipped (and why), so nobody mistakes a skip for a pass."""
+    suites = {"SQLite": lambda kw: "postgres" not in kw and "browser" not in kw,
+              "PostgreSQL": lambda kw: "postgres" in kw, "browser (Chromium)": lambda kw: "browser" in kw}
+    terminalreporter.section("Helpline suites")
+    for name, belongs in suites.items():
+        ran = skipped = 0
+        reasons: set[str] = set()
+        for outcome in ("passed", "failed", "error"):
+            ran += sum(1 for r in terminalreporter.stats.get(outcome, []) if r.when == "call" and belongs(r.keywords))
+        for report in terminalreporter.stats.get("skipped", []):
+            if belongs(report.keywords):
+                skipped += 1
+                if isinstance(report.longrepr, tuple):
+                    reasons.add(str(report.longrepr[2]).removeprefix("Skipped: "))
+        status = f"{ran} ran" + (f", {skipped} SKIPPED: {'; '.join(sorted(reasons))}" if skipped else "")
+        terminalreporter.write_line(f"{name:>20}: {status}")

@@ -20,7 +20,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def container(request: Request) -> Container:
-    return request.app.state.container  # type: ignore[no-any-return]
+    container: Container = request.app.state.container
+    return container
 
 
 def deps(request: Request) -> Deps:
