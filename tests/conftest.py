@@ -44,17 +44,16 @@ class FakeClock:
         return self.current
 
 
-def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+def _pg_admin() -> Any:
+    return create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT",
+                         connect_args={"connect_timeout": 3})
 
 
-def _pg_database_url() -> str | None:
-    """A database of this test worker's own on the PostgreSQL server, migrated once."""
+def _pg_database(name: str) -> str | None:
+    """A fresh database of this test process's own on the PostgreSQL server (several runs may share it)."""
     try:
-        admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1),
-                              isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+        admin = _pg_admin()
         with admin.connect() as conn:
-            name = f"helpline_test_{_worker()}"
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
@@ -62,18 +61,23 @@ def _pg_database_url() -> str | None:
         if REQUIRE_PG:
             pytest.fail(f"PostgreSQL is required (HELPLINE_REQUIRE_POSTGRES=1) but unreachable: {exc}")
         return None
-    base, _, _ = PG_URL.rpartition("/")
-    return f"{base}/{name}"
+    return f"{PG_URL.rpartition('/')[0]}/{name}"
 
 
 @pytest.fixture(scope="session")
-def database_urls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str | None]:
+def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str | None]]:
     sqlite = f"sqlite:///{tmp_path_factory.mktemp('db') / 'helpline.db'}"
     migrate.upgrade(sqlite)
-    pg = _pg_database_url()
+    name = f"helpline_test_{os.getpid()}"
+    pg = _pg_database(name)
     if pg:
         migrate.upgrade(pg)
-    return {"sqlite": sqlite, "postgres": pg}
+    yield {"sqlite": sqlite, "postgres": pg}
+    if pg:
+        admin = _pg_admin()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _wipe(container: Container) -> None:
