@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cached_property
 
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from helpline.domain.errors import Conflict, ValidationFailed
+
+from helpline.storage.repositories.bulk import BulkRepository
 from helpline.storage.repositories.cases import CaseRepository, NoteRepository
 from helpline.storage.repositories.center import CenterRepositories
 from helpline.storage.repositories.customers import CustomerRepository
@@ -50,6 +54,11 @@ class TenantScope:
     def audit(self) -> AuditRepository:
         return AuditRepository(self.session, self.tenant_id)
 
+    @cached_property
+    def bulk(self) -> BulkRepository:
+        """Set-at-a-time writes and streaming reads (import, export, demo data)."""
+        return BulkRepository(self.session, self.tenant_id)
+
 
 class SqlUnitOfWork:
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
@@ -62,10 +71,16 @@ class SqlUnitOfWork:
         self.center = CenterRepositories(self.session)
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
         # close() rolls back anything not committed, and, unlike rollback(), leaves the rows already
         # loaded readable (detached) so services can return them.
         self.session.close()
+        # Safety net under the services' own checks: a race on a unique key, or a value the database
+        # refuses, is the caller's problem to fix (409/422), never a server error.
+        if isinstance(exc, IntegrityError):
+            raise Conflict("this conflicts with data already stored (a duplicate?); reload and try again") from exc
+        if isinstance(exc, DataError):
+            raise ValidationFailed(f"a value could not be stored: {_first_line(exc.orig)}") from exc
 
     def tenant(self, tenant_id: int) -> TenantScope:
         if tenant_id not in self._scopes:
@@ -84,3 +99,7 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         self._callbacks.clear()
         self.session.rollback()
+
+
+def _first_line(error: BaseException | None) -> str:
+    return str(error).strip().splitlines()[0][:200] if error else "refused by the database"
