@@ -14,8 +14,15 @@ from helpline.services.ports import Deps
 from helpline.services.security import check_password_strength
 
 
-def create_user(deps: Deps, principal: Principal | None, email: str, name: str, role: str, password: str,
-                tenant_ids: Sequence[int] = ()) -> Any:
+def create_user(
+    deps: Deps,
+    principal: Principal | None,
+    email: str,
+    name: str,
+    role: str,
+    password: str,
+    tenant_ids: Sequence[int] = (),
+) -> Any:
     """Create a staff account. A client manager serves exactly one tenant; an admin serves all."""
     if principal is not None:
         require(principal, Action.MANAGE_CENTER)
@@ -32,11 +39,26 @@ def create_user(deps: Deps, principal: Principal | None, email: str, name: str, 
             raise Conflict("a user with this email already exists", field="email")
         for tenant_id in tenants:
             uow.center.tenant(tenant_id)
-        user = uow.center.create_user(email=email, name=name.strip(), role=role_value.value,
-                                      password_hash=password_hash, is_active=True, created_at=deps.clock.now())
+        user = uow.center.create_user(
+            email=email,
+            name=name.strip(),
+            role=role_value.value,
+            password_hash=password_hash,
+            is_active=True,
+            created_at=deps.clock.now(),
+        )
         uow.center.set_user_tenants(user.id, tenants)
-        audit.record(uow, deps, principal, "user.create", "user", user.id, email=email, role=role_value.value,
-                     tenants=sorted(tenants))
+        audit.record(
+            uow,
+            deps,
+            principal,
+            "user.create",
+            "user",
+            user.id,
+            email=email,
+            role=role_value.value,
+            tenants=sorted(tenants),
+        )
         uow.commit()
         return user
 
@@ -68,8 +90,16 @@ def update_user(deps: Deps, principal: Principal, user_id: int, changes: dict[st
                 uow.center.tenant(tenant_id)
             uow.center.set_user_tenants(user.id, tenants)
         user.role = role.value
-        audit.record(uow, deps, principal, "user.update", "user", user.id,
-                     fields=sorted(k for k in changes if k != "password"), password_changed="password" in changes)
+        audit.record(
+            uow,
+            deps,
+            principal,
+            "user.update",
+            "user",
+            user.id,
+            fields=sorted(k for k in changes if k != "password"),
+            password_changed="password" in changes,
+        )
         uow.commit()
         return user
 
@@ -109,8 +139,19 @@ def _check_tenants(role: Role, tenant_ids: object) -> frozenset[int]:
     if role is Role.CLIENT_MANAGER and len(tenants) != 1:
         raise ValidationFailed("a client manager serves exactly one tenant", field="tenant_ids")
     if role in (Role.AGENT, Role.SUPERVISOR) and not tenants:
-        raise ValidationFailed(f"a{'n' if role is Role.AGENT else ''} {role.value} must serve at least one tenant",
-                               field="tenant_ids")
+        raise ValidationFailed(
+            f"a{'n' if role is Role.AGENT else ''} {role.value} must serve at least one tenant", field="tenant_ids"
+        )
     return frozenset() if role is Role.ADMIN else tenants
 
 
+def tenant_staff(deps: Deps, principal: Principal, tenant_id: int) -> list[Any]:
+    """Active agents and supervisors serving a tenant, by name (assignee pickers, names on cases).
+
+    Anyone who may read the tenant may see who works on it; client managers are not staff here.
+    """
+    require_tenant(principal, tenant_id)
+    require(principal, Action.READ)
+    workers = (Role.AGENT.value, Role.SUPERVISOR.value)
+    with deps.uow() as uow:
+        return [u for u in uow.center.users(tenant_id) if u.is_active and u.role in workers]

@@ -33,3 +33,8 @@ def current_revision(url: str) -> str | None:
             return MigrationContext.configure(conn).get_current_revision()
     finally:
         engine.dispose()
+
+
+def downgrade_to_base(url: str) -> None:
+    """Drop every table the migrations made (used by `helpline demo --reset` on server databases)."""
+    command.downgrade(alembic_config(url), "base")
