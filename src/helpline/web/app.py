@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from helpline import __version__
 from helpline.bootstrap import Container, build
 from helpline.web import errors
-from helpline.web.routes import api_admin, api_cases, api_customers, api_interactions, pages
+from helpline.web.routes import api_admin, api_cases, api_customers, api_interactions, api_queues, pages
 
 STATIC = Path(__file__).parent / "static"
 
@@ -28,7 +28,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.state.container = container
     errors.install(app)
     app.add_middleware(errors.BodySizeLimit, max_bytes=container.settings.max_request_bytes)
-    for module in (api_admin, api_customers, api_interactions, api_cases):
+    for module in (api_admin, api_customers, api_interactions, api_cases, api_queues):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

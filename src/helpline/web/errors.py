@@ -27,7 +27,8 @@ def problem(status: int, title: str, detail: str, field: str | None = None, **ex
 
 
 def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    # Only the leading location kind is dropped: a field may itself be named "body" (messages, notes).
+    parts = [str(p) for i, p in enumerate(loc) if i > 0 or p not in ("body", "query", "path", "header", "cookie")]
     return ".".join(parts) or str(loc[0] if loc else "body")
 
 
