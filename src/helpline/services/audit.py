@@ -8,8 +8,16 @@ from helpline.domain.permissions import Principal
 from helpline.services.ports import Deps, UnitOfWork
 
 
-def record(uow: UnitOfWork, deps: Deps, principal: Principal | None, action: str, object_type: str,
-           object_id: object, tenant_id: int | None = None, **details: Any) -> None:
+def record(
+    uow: UnitOfWork,
+    deps: Deps,
+    principal: Principal | None,
+    action: str,
+    object_type: str,
+    object_id: object,
+    tenant_id: int | None = None,
+    **details: Any,
+) -> None:
     uow.center.record_audit(
         tenant_id=tenant_id,
         actor_user_id=principal.user_id if principal else None,

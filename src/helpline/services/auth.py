@@ -25,8 +25,15 @@ class SignedIn:
     principal: Principal
 
 
-def login(deps: Deps, email: str, password: str, client: str, session_hours: int = 12,
-          max_failures: int = ratelimit.MAX_FAILURES, window_minutes: int = 15) -> SignedIn:
+def login(
+    deps: Deps,
+    email: str,
+    password: str,
+    client: str,
+    session_hours: int = 12,
+    max_failures: int = ratelimit.MAX_FAILURES,
+    window_minutes: int = 15,
+) -> SignedIn:
     if not isinstance(email, str) or not isinstance(password, str) or len(email) > 254 or len(password) > 256:
         raise AuthenticationFailed("wrong email or password")
     now = deps.clock.now()
@@ -47,8 +54,13 @@ def login(deps: Deps, email: str, password: str, client: str, session_hours: int
         uow.center.clear_login_failures(key)
         uow.center.purge_expired_sessions(now)
         token, csrf = new_secret(), new_secret()
-        uow.center.create_web_session(token_hash=digest(token), csrf_token=csrf, user_id=user.id, created_at=now,
-                                      expires_at=now + timedelta(hours=session_hours))
+        uow.center.create_web_session(
+            token_hash=digest(token),
+            csrf_token=csrf,
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + timedelta(hours=session_hours),
+        )
         user.last_login_at = now
         principal = _principal_of(uow, user)
         uow.commit()
@@ -85,8 +97,12 @@ def from_api_token(deps: Deps, secret: str) -> Principal:
         if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
             token.last_used_at = now
             uow.commit()
-        return Principal(role=Role(token.role), tenant_ids=frozenset({token.tenant_id}), token_id=token.id,
-                         name=f"token {token.name}")
+        return Principal(
+            role=Role(token.role),
+            tenant_ids=frozenset({token.tenant_id}),
+            token_id=token.id,
+            name=f"token {token.name}",
+        )
 
 
 def create_api_token(deps: Deps, principal: Principal, tenant_id: int, name: str, role: str) -> tuple[Any, str]:
@@ -100,11 +116,25 @@ def create_api_token(deps: Deps, principal: Principal, tenant_id: int, name: str
         raise ValidationFailed("name must be 1-100 characters", field="name")
     secret = new_secret(TOKEN_PREFIX)
     with deps.uow() as uow:
-        token = uow.tenant(tenant_id).tokens.create(name=name.strip(), role=role_value.value, prefix=secret[:10],
-                                                    token_hash=digest(secret), created_by=principal.user_id,
-                                                    created_at=deps.clock.now())
-        audit.record(uow, deps, principal, "token.create", "api_token", token.id, tenant_id=tenant_id,
-                     name=token.name, role=token.role)
+        token = uow.tenant(tenant_id).tokens.create(
+            name=name.strip(),
+            role=role_value.value,
+            prefix=secret[:10],
+            token_hash=digest(secret),
+            created_by=principal.user_id,
+            created_at=deps.clock.now(),
+        )
+        audit.record(
+            uow,
+            deps,
+            principal,
+            "token.create",
+            "api_token",
+            token.id,
+            tenant_id=tenant_id,
+            name=token.name,
+            role=token.role,
+        )
         uow.commit()
         return token, secret
 
@@ -147,4 +177,3 @@ def _dummy_hash(deps: Deps) -> str:
     if key not in _DUMMY_HASH:
         _DUMMY_HASH[key] = deps.hasher.hash("not-a-real-password-0")
     return _DUMMY_HASH[key]
-

@@ -15,8 +15,15 @@ _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 _REGION = re.compile(r"^[A-Z]{2}$")
 
 
-def create_tenant(deps: Deps, principal: Principal | None, slug: str, name: str, timezone: str = "UTC",
-                  default_language: str = "en", default_region: str | None = None) -> Any:
+def create_tenant(
+    deps: Deps,
+    principal: Principal | None,
+    slug: str,
+    name: str,
+    timezone: str = "UTC",
+    default_language: str = "en",
+    default_region: str | None = None,
+) -> Any:
     """Create a client company. `principal` None means the CLI or demo loader (trusted)."""
     if principal is not None:
         require(principal, Action.MANAGE_CENTER)
@@ -24,9 +31,14 @@ def create_tenant(deps: Deps, principal: Principal | None, slug: str, name: str,
     with deps.uow() as uow:
         if uow.center.tenant_by_slug(slug) is not None:
             raise Conflict(f"a tenant with slug {slug!r} already exists", field="slug")
-        tenant = uow.center.create_tenant(slug=slug, name=name.strip(), timezone=timezone,
-                                          default_language=default_language, default_region=default_region,
-                                          created_at=deps.clock.now())
+        tenant = uow.center.create_tenant(
+            slug=slug,
+            name=name.strip(),
+            timezone=timezone,
+            default_language=default_language,
+            default_region=default_region,
+            created_at=deps.clock.now(),
+        )
         audit.record(uow, deps, principal, "tenant.create", "tenant", tenant.id, tenant_id=tenant.id, slug=slug)
         uow.commit()
         return tenant
@@ -42,8 +54,16 @@ def update_tenant(deps: Deps, principal: Principal, tenant_id: int, changes: dic
         _check(tenant.slug, merged["name"], merged["timezone"], merged["default_language"], merged["default_region"])
         for key, value in merged.items():
             setattr(tenant, key, value.strip() if key == "name" else value)
-        audit.record(uow, deps, principal, "tenant.update", "tenant", tenant.id, tenant_id=tenant.id,
-                     changes={k: str(v) for k, v in changes.items()})
+        audit.record(
+            uow,
+            deps,
+            principal,
+            "tenant.update",
+            "tenant",
+            tenant.id,
+            tenant_id=tenant.id,
+            changes={k: str(v) for k, v in changes.items()},
+        )
         uow.commit()
         return tenant
 
