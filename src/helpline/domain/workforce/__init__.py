@@ -1,0 +1,1 @@
+"""Workforce management maths: staffing (Erlang B, C and A); forecasting and scheduling come later."""
