@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 from helpline.storage import migrate
 
 PG_SERVER = os.environ.get("HELPLINE_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
-console = Console(stderr=True)
+console = Console(stderr=True, width=150)
 
 
 def percentile(values: Sequence[float], p: float) -> float:

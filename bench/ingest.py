@@ -2,7 +2,9 @@
 
 Runs every figure on SQLite and on PostgreSQL (when a server answers) in one run:
 - 10,000 interactions created through the service layer, one transaction each, one process;
-- 10,000 interactions created through HTTP against one `helpline serve` process (8 client threads);
+- interactions created through HTTP against one `helpline serve` process: wrk (8 connections) for
+  n/250 seconds where wrk is installed, else 8 Python client threads for n requests; the rows stored
+  are counted afterwards, so nothing lost goes unnoticed;
 - Customer 360 latency for a customer with 5,000 interactions (service call and HTTP GET);
 - `helpline import customers` of a 100,000-row CSV (a real subprocess, start-up included).
 Targets (issue 2): >= 1,000/s service, >= 300/s HTTP, 360 p99 <= 50 ms, 100k import <= 60 s.
@@ -16,6 +18,7 @@ import argparse
 import csv
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -75,6 +78,31 @@ def service_rate(c: Any, principal: Principal, tenant_id: int, customer_ids: lis
     return n / (time.perf_counter() - start)
 
 
+def service_rate_threads(
+    c: Any, principal: Principal, tenant_id: int, customer_ids: list[int], n: int, threads: int = 4
+) -> float:
+    """The same work from several threads of one process, as a web server's worker pool would do it."""
+    per_thread = n // threads
+
+    def worker(k: int) -> None:
+        rng = random.Random(10 + k)
+        for i in range(per_thread):
+            interactions.create_interaction(
+                c.deps,
+                principal,
+                tenant_id,
+                channel=CHANNELS[i % len(CHANNELS)],
+                customer_id=rng.choice(customer_ids),
+                subject=f"Threaded bench {k}-{i}",
+                messages=[{"author_kind": "customer", "body": "Hello, my card did not arrive."}],
+            )
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(worker, range(threads)))
+    return per_thread * threads / (time.perf_counter() - start)
+
+
 def http_rate(base: str, secret: str, customer_ids: list[int], n: int, threads: int = 8) -> tuple[float, int]:
     headers = {"Authorization": f"Bearer {secret}"}
     per_thread = n // threads
@@ -101,6 +129,33 @@ def http_rate(base: str, secret: str, customer_ids: list[int], n: int, threads: 
     return per_thread * threads / (time.perf_counter() - start), failures
 
 
+def http_rate_wrk(base: str, secret: str, customer_ids: list[int], n: int) -> tuple[float, int]:
+    """The same load from wrk (C, one thread, 8 connections): the client takes little of the 2 cores."""
+    script = Path(__file__).with_name("post_interactions.lua")
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            "-c8",
+            f"-d{max(5, n // 250)}s",
+            "-s",
+            str(script),
+            "-H",
+            f"Authorization: Bearer {secret}",
+            "-H",
+            "Content-Type: application/json",
+            f"{base}/api/v1/tenants/bench/interactions",
+            "--",
+            *map(str, customer_ids),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    fields = dict(part.split("=") for part in out.strip().splitlines()[-1].split())
+    return int(fields["requests"]) / float(fields["seconds"]), int(fields["non2xx"])
+
+
 def heavy_customer(c: Any, principal: Principal, tenant_id: int, history: int) -> int:
     """A customer with `history` interactions spread over two years, plus a few cases."""
     heavy = customers.create_customer(
@@ -123,6 +178,11 @@ def heavy_customer(c: Any, principal: Principal, tenant_id: int, history: int) -
             created_at=created,
         )
     return heavy
+
+
+def _count_interactions(c: Any) -> int:
+    with c.deps.uow() as uow:
+        return int(uow.tenant(1).interactions.count())
 
 
 def c360_latency(c: Any, principal: Principal, tenant_id: int, customer_id: int, rounds: int) -> tuple[float, float]:
@@ -200,24 +260,35 @@ def run(args: argparse.Namespace) -> None:
     backends = {"sqlite": fresh_sqlite(tmp, "ingest"), "postgres": fresh_postgres("helpline_bench_ingest")}
     for name, url in backends.items():
         if url is None:
-            rows.append([name, "skipped (no server)", "", "", "", "", ""])
+            rows.append([name, "skipped (no server)", "", "", "", "", "", ""])
             continue
         with console.status(f"{name}: service layer"):
             c, principal, tenant_id, ids, secret = setup(url)
             svc = service_rate(c, principal, tenant_id, ids, args.interactions)
+            svc4 = service_rate_threads(c, principal, tenant_id, ids, args.interactions)
         with console.status(f"{name}: customer with {args.history:,} interactions"):
             heavy = heavy_customer(c, principal, tenant_id, args.history)
             svc_p50, svc_p99 = c360_latency(c, principal, tenant_id, heavy, args.rounds)
         with server(url) as base, console.status(f"{name}: HTTP"):
-            http, failures = http_rate(base, secret, ids, args.interactions)
+            before = _count_interactions(c)
+            if shutil.which("wrk"):
+                http, failures = http_rate_wrk(base, secret, ids, args.interactions)
+                client = "wrk"
+            else:
+                http, failures = http_rate(base, secret, ids, args.interactions)
+                client = "python"
+            stored = _count_interactions(c) - before
             http_p50, http_p99 = c360_http_latency(base, secret, heavy, args.rounds)
         c.close()
         with console.status(f"{name}: import {args.import_rows:,} customers"):
             seconds, summary = import_time(url, csv_path)
         figures[name] = {
             "service_interactions_per_s": round(svc),
+            "service_interactions_per_s_4_threads": round(svc4),
             "http_interactions_per_s": round(http),
             "http_failures": failures,
+            "http_client": client,
+            "http_created_and_stored": stored,
             "c360_service_p50_ms": round(svc_p50, 2),
             "c360_service_p99_ms": round(svc_p99, 2),
             "c360_http_p50_ms": round(http_p50, 2),
@@ -230,6 +301,7 @@ def run(args: argparse.Namespace) -> None:
             [
                 name,
                 f"{svc:,.0f}/s",
+                f"{svc4:,.0f}/s",
                 f"{http:,.0f}/s ({failures} failed)",
                 f"{svc_p50:.1f} / {svc_p99:.1f}",
                 f"{http_p50:.1f} / {http_p99:.1f}",
@@ -242,6 +314,7 @@ def run(args: argparse.Namespace) -> None:
         [
             "backend",
             "service create",
+            "service create, 4 threads",
             "HTTP create",
             "360 service p50/p99 ms",
             "360 HTTP p50/p99 ms",

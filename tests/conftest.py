@@ -45,8 +45,11 @@ class FakeClock:
 
 
 def _pg_admin() -> Any:
-    return create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT",
-                         connect_args={"connect_timeout": 3})
+    return create_engine(
+        PG_URL.replace("postgresql://", "postgresql+psycopg://", 1),
+        isolation_level="AUTOCOMMIT",
+        connect_args={"connect_timeout": 3},
+    )
 
 
 def _pg_database(name: str) -> str | None:
@@ -150,8 +153,9 @@ class World:
 
     def token_client(self, tenant: str, role: str) -> TestClient:
         """A client using an API token scoped to one tenant and role."""
-        _token, secret = auth.create_api_token(self.container.deps, self.principal("admin"),
-                                               self.tenants[tenant].id, f"{role} token", role)
+        _token, secret = auth.create_api_token(
+            self.container.deps, self.principal("admin"), self.tenants[tenant].id, f"{role} token", role
+        )
         client = TestClient(self.app, raise_server_exceptions=False)
         client.headers["Authorization"] = f"Bearer {secret}"
         return client
@@ -171,17 +175,27 @@ def world(container: Container) -> World:
     for slug, tenant in w.tenants.items():
         for role in ("supervisor", "agent", "client_manager"):
             w.users[f"{slug}_{role}"] = users.create_user(
-                d, SYSTEM, f"{role}@{slug}.test", f"{slug.title()} {role.replace('_', ' ').title()}", role,
-                PASSWORD, [tenant.id])
-    w.users["both_agent"] = users.create_user(d, SYSTEM, "both@center.test", "Bo Both", "agent", PASSWORD,
-                                              [t.id for t in w.tenants.values()])
+                d,
+                SYSTEM,
+                f"{role}@{slug}.test",
+                f"{slug.title()} {role.replace('_', ' ').title()}",
+                role,
+                PASSWORD,
+                [tenant.id],
+            )
+    w.users["both_agent"] = users.create_user(
+        d, SYSTEM, "both@center.test", "Bo Both", "agent", PASSWORD, [t.id for t in w.tenants.values()]
+    )
     return w
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     """Say plainly which suites ran and which were skipped (and why), so nobody mistakes a skip for a pass."""
-    suites = {"SQLite": lambda kw: "postgres" not in kw and "browser" not in kw,
-              "PostgreSQL": lambda kw: "postgres" in kw, "browser (Chromium)": lambda kw: "browser" in kw}
+    suites = {
+        "SQLite": lambda kw: "postgres" not in kw and "browser" not in kw,
+        "PostgreSQL": lambda kw: "postgres" in kw,
+        "browser (Chromium)": lambda kw: "browser" in kw,
+    }
     terminalreporter.section("Helpline suites")
     for name, belongs in suites.items():
         ran = skipped = 0

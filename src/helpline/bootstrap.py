@@ -24,8 +24,12 @@ class Container:
         self.engine.dispose()
 
 
-def build(settings: Settings | None = None, clock: Clock | None = None, migrate_first: bool = False,
-          fast_hashing: bool = False) -> Container:
+def build(
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    migrate_first: bool = False,
+    fast_hashing: bool = False,
+) -> Container:
     settings = settings or get_settings()
     if migrate_first:
         migrate.upgrade(settings.database_url)

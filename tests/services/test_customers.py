@@ -572,3 +572,123 @@ def test_timeline_query_uses_the_customer_index(world: World, container: Any, cl
             conn.exec_driver_sql("SET enable_seqscan = off")  # tiny table: make the planner show its choice
             plan = " ".join(str(row[0]) for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
     assert "ix_interactions_customer_created" in plan, plan
+
+
+# --- list summaries -------------------------------------------------------------------------------
+
+
+def test_summaries_pick_the_primary_identity_and_the_newest_contact(world: World, clock: FakeClock) -> None:
+    d, p, t = world.container.deps, world.principal("acme_client_manager"), acme(world)
+    now = clock.now()
+    jane = new_customer(
+        world,
+        "Jane",
+        identities=[
+            {"kind": "email", "value": "old@x.example"},
+            {"kind": "phone", "value": "+1 415 555 0142"},
+            {"kind": "chat", "value": "visitor-1"},
+        ],
+    )
+    customers.add_identity(d, world.principal("acme_agent"), t, jane.id, "email", "new@x.example", primary=True)
+    customers.add_identity(d, world.principal("acme_agent"), t, jane.id, "phone", "+1 212 736 5000")
+    add_interactions(world, t, jane.id, [now - timedelta(days=3)], channel="voice")
+    add_interactions(world, t, jane.id, [now - timedelta(hours=1)], channel="chat")
+    add_interactions(world, t, jane.id, [now - timedelta(days=2)], channel="email")
+    tied = new_customer(world, "Tied", identities=[{"kind": "email", "value": "a@x.example"}])
+    add_interactions(world, t, tied.id, [now - timedelta(hours=2)], channel="email")
+    add_interactions(world, t, tied.id, [now - timedelta(hours=2)], channel="sms")  # same time, higher id
+    bare = new_customer(world, "Bare")
+
+    got = customers.customer_summaries(d, p, t, [jane.id, tied.id, bare.id])
+    assert got[jane.id] == customers.CustomerSummary(
+        jane.id, "new@x.example", "+14155550142", now - timedelta(hours=1), "chat"
+    )
+    assert (got[tied.id].last_contact_channel, got[tied.id].last_contact_at) == ("sms", now - timedelta(hours=2))
+    assert got[bare.id] == customers.CustomerSummary(bare.id, None, None, None, None)
+    # The same answers the per-customer reads give (the list used to make those, row by row).
+    for cid in (jane.id, tied.id, bare.id):
+        newest = customers.customer_timeline(d, p, t, cid, limit=1).items
+        assert (got[cid].last_contact_channel, got[cid].last_contact_at) == (
+            (newest[0].channel, newest[0].created_at) if newest else (None, None)
+        )
+        marked = {i.kind: i.value for i in customers.list_identities(d, p, t, cid) if i.is_primary}
+        assert (got[cid].primary_email, got[cid].primary_phone) == (marked.get("email"), marked.get("phone"))
+
+
+def test_summaries_fall_back_to_the_earliest_identity_when_flags_disagree(world: World) -> None:
+    d, p, t = world.container.deps, world.principal("acme_agent"), acme(world)
+    c = new_customer(world, "Flags", identities=[{"kind": "email", "value": "first@x.example"}])
+    customers.add_identity(d, p, t, c.id, "email", "second@x.example")
+    customers.add_identity(d, p, t, c.id, "email", "third@x.example")
+    with d.uow() as uow:  # as a half-finished import could leave them: no primary, then two
+        rows = uow.tenant(t).customers.identities(c.id)
+        for row in rows:
+            row.is_primary = False
+        uow.commit()
+    assert customers.customer_summaries(d, p, t, [c.id])[c.id].primary_email == "first@x.example"
+    with d.uow() as uow:
+        for row in uow.tenant(t).customers.identities(c.id):
+            row.is_primary = row.value != "first@x.example"
+        uow.commit()
+    assert customers.customer_summaries(d, p, t, [c.id])[c.id].primary_email == "second@x.example"
+
+
+def test_summaries_are_tenant_scoped_and_refuse_bad_ids(world: World, clock: FakeClock) -> None:
+    d, t, globex = world.container.deps, acme(world), world.tenants["globex"].id
+    mine = new_customer(world, "Mine", identities=[{"kind": "email", "value": "mine@x.example"}])
+    theirs = new_customer(
+        world, "Theirs", who="globex_agent", tenant="globex", identities=[{"kind": "email", "value": "t@x.example"}]
+    )
+    add_interactions(world, globex, theirs.id, [clock.now()])
+    agent = world.principal("acme_agent")
+    forged = [theirs.id, mine.id, 0, -1, 2**63, 2**64, 10**12, mine.id]
+    assert list(customers.customer_summaries(d, agent, t, forged)) == [mine.id]
+    assert customers.customer_summaries(d, agent, t, [theirs.id]) == {}
+    # both_agent reaches both tenants, but under acme a globex id is still nobody.
+    assert customers.customer_summaries(d, world.principal("both_agent"), t, [theirs.id]) == {}
+    assert list(customers.customer_summaries(d, world.principal("globex_agent"), globex, [mine.id, theirs.id])) == [
+        theirs.id
+    ]
+    with pytest.raises(NotFound):
+        customers.customer_summaries(d, world.principal("globex_agent"), t, [mine.id])
+    assert customers.customer_summaries(d, agent, t, []) == {}
+    for bad in (["1"], [True], [1.0], "123", None, list(range(1, 502))):
+        with pytest.raises(ValidationFailed) as err:
+            customers.customer_summaries(d, agent, t, bad)  # type: ignore[arg-type]
+        assert err.value.field == "customer_ids"
+
+
+def test_summaries_cost_two_indexed_statements_whatever_the_page_size(
+    world: World, container: Any, clock: FakeClock
+) -> None:
+    d, p, t = world.container.deps, world.principal("acme_agent"), acme(world)
+    ids = []
+    for i in range(25):
+        c = new_customer(world, f"P{i}", identities=[{"kind": "phone", "value": f"+1 415 555 {1000 + i}"}])
+        add_interactions(world, t, c.id, [clock.now() - timedelta(minutes=m) for m in range(8)])
+        ids.append(c.id)
+    sent: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        sent.append((statement, parameters))
+
+    event.listen(container.engine, "before_cursor_execute", capture)
+    try:
+        customers.customer_summaries(d, p, t, ids[:1])
+        one = len(sent)
+        got = customers.customer_summaries(d, p, t, ids)
+    finally:
+        event.remove(container.engine, "before_cursor_execute", capture)
+    assert len(got) == 25 and all(s.primary_phone and s.last_contact_channel == "email" for s in got.values())
+    assert len(sent) == 2 * one
+    reads = [(s, params) for s, params in sent[one:] if "interactions" in s or "customer_identities" in s]
+    assert len(reads) == 2, [s for s, _ in sent[one:]]
+    (statement, parameters) = next(r for r in reads if "FROM interactions" in r[0])
+    with container.engine.connect() as conn:
+        if container.engine.dialect.name == "sqlite":
+            plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
+        else:
+            conn.exec_driver_sql("ANALYZE interactions")
+            conn.exec_driver_sql("SET enable_seqscan = off")  # tiny table: make the planner show its choice
+            plan = " ".join(str(row[0]) for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
+    assert "ix_interactions_customer_created" in plan, plan

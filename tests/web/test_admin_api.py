@@ -90,6 +90,9 @@ def test_malformed_and_oversized_bodies_get_problem_json(world: World) -> None:
     assert huge.status_code == 413
     assert client.get("/api/v1/users/99999999999999999999999").status_code in (404, 422)
     assert client.post("/api/v1/tenants", json={"slug": "BAD SLUG", "name": "x"}).json()["field"] == "slug"
-    assert client.post("/api/v1/tenants", json={"slug": "tz", "name": "x", "timezone": "Mars/Base"}).json()["field"] == "timezone"
+    assert (
+        client.post("/api/v1/tenants", json={"slug": "tz", "name": "x", "timezone": "Mars/Base"}).json()["field"]
+        == "timezone"
+    )
     assert client.get("/api/v1/tenants/" + "a" * 500).status_code in (404, 422)
     assert client.get("/api/v1/me", headers={"Authorization": "Basic abc"}).status_code == 401

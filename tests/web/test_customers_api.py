@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -68,6 +68,37 @@ def test_create_get_update_and_search(world: World) -> None:
     listing = client.get(ACME, params={"sort": "-created_at", "limit": 1}).json()
     assert listing["total"] == 2 and listing["limit"] == 1 and listing["items"][0]["display_name"] == "Bob"
     assert client.get(ACME, params={"tier": "vip"}).json()["total"] == 1
+
+
+def test_list_items_carry_primaries_and_last_contact(world: World, clock: FakeClock) -> None:
+    client = world.client("acme_client_manager")
+    writer = world.client("acme_agent")
+    jane = create(
+        writer,
+        display_name="Jane",
+        identities=[{"kind": "email", "value": "jane@x.example"}, {"kind": "phone", "value": "212 736 5000"}],
+    )
+    writer.post(f"{ACME}/{jane['id']}/identities", json={"kind": "email", "value": "j2@x.example", "primary": True})
+    add_interactions(world, "acme", jane["id"], 3, clock)  # the newest (#2) is a voice call, 1 minute ago
+    bare = create(writer, display_name="Bare")
+    theirs = create(world.client("globex_agent"), GLOBEX, display_name="Jane Globex")
+    add_interactions(world, "globex", theirs["id"], 1, clock)
+    listing = client.get(ACME, params={"sort": "display_name"})
+    assert listing.status_code == 200, listing.text
+    items = {c["id"]: c for c in listing.json()["items"]}
+    assert set(items) == {jane["id"], bare["id"]}
+    got = items[jane["id"]]
+    assert (got["primary_email"], got["primary_phone"], got["last_contact_channel"]) == (
+        "j2@x.example",
+        "+12127365000",
+        "voice",
+    )
+    assert datetime.fromisoformat(got["last_contact_at"]) == clock.now() - timedelta(minutes=1)
+    assert got["display_name"] == "Jane" and got["tier"] == "standard" and "attributes" in got  # fields kept
+    for field in ("primary_email", "primary_phone", "last_contact_at", "last_contact_channel"):
+        assert items[bare["id"]][field] is None, field
+    found = client.get(ACME, params={"q": "j2@x.example"}).json()["items"]
+    assert [c["primary_email"] for c in found] == ["j2@x.example"]
 
 
 def test_conflicts_name_the_holder(world: World) -> None:

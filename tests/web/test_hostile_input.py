@@ -15,8 +15,17 @@ from fastapi.testclient import TestClient
 from tests.conftest import World
 
 PATH_VALUES = ["0", "-1", "99999999999999999999999", "abc", "1.5", "%2e%2e", "a" * 300]
-RAW_BODIES = [b"", b"null", b"[]", b"{}", b'"text"', b"{\"a\":" * 2000 + b"1" + b"}" * 2000, b"\xff\xfe\x00",
-              b'{"x": 1e999999}', b"[" * 5000 + b"]" * 5000]
+RAW_BODIES = [
+    b"",
+    b"null",
+    b"[]",
+    b"{}",
+    b'"text"',
+    b'{"a":' * 2000 + b"1" + b"}" * 2000,
+    b"\xff\xfe\x00",
+    b'{"x": 1e999999}',
+    b"[" * 5000 + b"]" * 5000,
+]
 
 
 def _operations(world: World) -> list[tuple[str, str, dict[str, Any]]]:
@@ -65,15 +74,25 @@ def _requests(client: TestClient, method: str, template: str, props: dict[str, A
         _check(client.request(method, url, json={} if method in ("POST", "PATCH") else None), f"{method} {url}")
     url = _url(template, "1")
     if method not in ("POST", "PATCH", "PUT", "DELETE"):
-        for query in ("?limit=-1", "?limit=abc", "?offset=-5", "?sort=password_hash", "?q=" + "%27%3B--" * 500,
-                      "?limit=100000000000000000000", "?status=%00", "?created_after=yesterday"):
+        for query in (
+            "?limit=-1",
+            "?limit=abc",
+            "?offset=-5",
+            "?sort=password_hash",
+            "?q=" + "%27%3B--" * 500,
+            "?limit=100000000000000000000",
+            "?status=%00",
+            "?created_after=yesterday",
+        ):
             _check(client.request(method, url + query), f"{method} {url}{query}")
         return
     if not bodies:
         return
     for raw in RAW_BODIES:
-        _check(client.request(method, url, content=raw, headers={"Content-Type": "application/json"}),
-               f"{method} {url} raw {raw[:20]!r}")
+        _check(
+            client.request(method, url, content=raw, headers={"Content-Type": "application/json"}),
+            f"{method} {url} raw {raw[:20]!r}",
+        )
     for name, schema in props.items():
         for bad in (_huge(schema), _wrong_type(schema), "nul\x00byte", {"$gt": ""}):
             _check(client.request(method, url, json={name: bad}), f"{method} {url} {name}={str(bad)[:30]!r}")
@@ -101,6 +120,10 @@ def test_hostile_credentials_are_401_not_500(world: World) -> None:
         _check(client.get("/api/v1/me", headers={"Authorization": header}), header[:20])
     client.cookies.set("helpline_session", "x" * 4000)
     _check(client.get("/api/v1/me"), "long cookie")
-    for body in ({"email": "a" * 10_000, "password": "b"}, {"email": "\x00", "password": "\x00"}, {"email": 1},
-                 {"email": ["a"], "password": {}}):
+    for body in (
+        {"email": "a" * 10_000, "password": "b"},
+        {"email": "\x00", "password": "\x00"},
+        {"email": 1},
+        {"email": ["a"], "password": {}},
+    ):
         _check(client.post("/api/v1/auth/login", json=body), f"login {str(body)[:30]}")

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from helpline.services import cases, customers, interactions
 from tests.conftest import PASSWORD, World
@@ -256,6 +257,44 @@ def test_a_customer_with_nothing_yet_shows_calm_empty_states(world: World) -> No
         assert (text in page) == (text != "Load older contacts"), text
     assert "never" in html_ok(client.get("/t/acme/customers"))
     assert "No cases yet." in html_ok(client.get("/t/acme/cases"))
+
+
+def test_customer_list_shows_primaries_and_newest_contact_in_a_fixed_number_of_statements(
+    world: World, data: Data
+) -> None:
+    d, agent, acme = world.container.deps, world.principal("acme_agent"), world.tenants["acme"].id
+    customers.add_identity(d, agent, acme, data.customer_id, "email", "maria.work@example.com", primary=True)
+    client = sign_in(world, "acme_agent")
+    sent: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        sent.append(statement)
+
+    def statements_for_list() -> tuple[int, str]:
+        sent.clear()
+        event.listen(world.container.engine, "before_cursor_execute", count)
+        try:
+            page = html_ok(client.get("/t/acme/customers"))
+        finally:
+            event.remove(world.container.engine, "before_cursor_execute", count)
+        return len(sent), page
+
+    few, page = statements_for_list()
+    maria = page[page.index("Maria Gonzalez") :]
+    maria = maria[: maria.index("</tr>")]
+    assert "maria.work@example.com" in maria and "maria@example.com" not in maria
+    assert "+1 415-555-0142" in maria and "3 days ago" in maria and "· Email" in maria
+    for n in range(30):
+        extra = customers.create_customer(
+            d,
+            agent,
+            acme,
+            {"display_name": f"Extra {n:02d}", "identities": [{"kind": "email", "value": f"e{n}@x.test"}]},
+        )
+        interactions.create_interaction(d, agent, acme, channel="chat", customer_id=extra.id)
+    many, page = statements_for_list()
+    assert page.count("data-href=") == 25 and "e0@x.test" in page and "· Chat" in page
+    assert many == few, "the customer list must not read per row"
 
 
 def test_timeline_loads_more_with_the_keyset_cursor(world: World, data: Data) -> None:

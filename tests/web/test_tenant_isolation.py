@@ -12,8 +12,8 @@ tenant by design and is not an attacker here.)
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -37,11 +37,25 @@ BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/tenants/{tenant}/customers/{customer_id}/identities"): {"kind": "chat", "value": "probe-handle"},
     ("DELETE", "/tenants/{tenant}/customers/{customer_id}/identities/{identity_id}"): None,
     ("POST", "/tenants/{tenant}/customers/{customer_id}/consents"): {
-        "purpose": "marketing_email", "granted": False, "channel": "email", "source": "probe"},
+        "purpose": "marketing_email",
+        "granted": False,
+        "channel": "email",
+        "source": "probe",
+    },
     ("POST", "/tenants/{tenant}/customers/{customer_id}/orders"): {
-        "external_ref": "PROBE-1", "ordered_at": "2026-01-05T10:00:00Z", "amount": "10.00"},
-    ("POST", "/tenants/{tenant}/customers/{customer_id}/account"): {"email": "probe@x.test", "password": "probe-password-1"},
-    ("POST", "/tenants/{tenant}/interactions"): {"channel": "email", "customer_id": "$customer_id", "case_id": "$case_id"},
+        "external_ref": "PROBE-1",
+        "ordered_at": "2026-01-05T10:00:00Z",
+        "amount": "10.00",
+    },
+    ("POST", "/tenants/{tenant}/customers/{customer_id}/account"): {
+        "email": "probe@x.test",
+        "password": "probe-password-1",
+    },
+    ("POST", "/tenants/{tenant}/interactions"): {
+        "channel": "email",
+        "customer_id": "$customer_id",
+        "case_id": "$case_id",
+    },
     ("PATCH", "/tenants/{tenant}/interactions/{interaction_id}"): {"subject": "changed", "queue_id": "$queue_id"},
     ("POST", "/tenants/{tenant}/interactions/{interaction_id}/queue"): {},
     ("POST", "/tenants/{tenant}/interactions/{interaction_id}/offer"): {"agent_id": "$agent_id"},
@@ -49,7 +63,11 @@ BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/tenants/{tenant}/interactions/{interaction_id}/end"): {},
     ("POST", "/tenants/{tenant}/interactions/{interaction_id}/wrap-up"): {"disposition_code": "resolved"},
     ("POST", "/tenants/{tenant}/interactions/{interaction_id}/messages"): {"author_kind": "agent", "body": "probe"},
-    ("POST", "/tenants/{tenant}/cases"): {"customer_id": "$customer_id", "subject": "probe", "assignee_id": "$agent_id"},
+    ("POST", "/tenants/{tenant}/cases"): {
+        "customer_id": "$customer_id",
+        "subject": "probe",
+        "assignee_id": "$agent_id",
+    },
     ("PATCH", "/tenants/{tenant}/cases/{case_id}"): {"priority": "urgent", "assignee_id": "$agent_id"},
     ("POST", "/tenants/{tenant}/cases/{case_id}/notes"): {"body": "probe"},
     ("POST", "/tenants/{tenant}/cases/{case_id}/interactions"): {"interaction_id": "$interaction_id"},
@@ -66,27 +84,50 @@ def _seed(world: World, slug: str) -> dict[str, Any]:
     tid = world.tenants[slug].id
     label = slug.title()
     queue = queues.create_queue(d, admin, tid, name=f"{slug}-queue-secret")
-    customer = customers.create_customer(d, admin, tid, {
-        "display_name": f"Secret {label}", "identities": [{"kind": "email", "value": f"secret@{slug}.test"}]})
+    customer = customers.create_customer(
+        d,
+        admin,
+        tid,
+        {"display_name": f"Secret {label}", "identities": [{"kind": "email", "value": f"secret@{slug}.test"}]},
+    )
     duplicate = customers.create_customer(d, admin, tid, {"display_name": f"Secret {label} Twin"})
     customers.record_consent(d, admin, tid, customer.id, "store_data", True, "voice", "asked on a call")
     customers.add_order(d, admin, tid, customer.id, f"{slug}-order-1", datetime(2026, 1, 2, 10, tzinfo=UTC), "25.00")
     case = cases.create_case(d, admin, tid, customer_id=customer.id, subject=f"Secret {label} case")
     cases.add_note(d, admin, tid, case.id, f"{slug} private note")
     interaction = interactions.create_interaction(
-        d, admin, tid, channel="email", customer_id=customer.id, subject=f"Secret {label} mail",
-        messages=[{"author_kind": "customer", "body": f"Secret {label} message"}])
+        d,
+        admin,
+        tid,
+        channel="email",
+        customer_id=customer.id,
+        subject=f"Secret {label} mail",
+        messages=[{"author_kind": "customer", "body": f"Secret {label} message"}],
+    )
     token, _secret = auth.create_api_token(d, admin, tid, "existing", "agent")
     identity_id = customers.list_identities(d, admin, tid, customer.id)[0].id
-    return {"tenant": slug, "customer_id": customer.id, "duplicate_id": duplicate.id, "case_id": case.id,
-            "interaction_id": interaction.id, "queue_id": queue.id, "token_id": token.id, "identity_id": identity_id,
-            "agent_id": world.users[f"{slug}_agent"].id, "email": f"secret@{slug}.test"}
+    return {
+        "tenant": slug,
+        "customer_id": customer.id,
+        "duplicate_id": duplicate.id,
+        "case_id": case.id,
+        "interaction_id": interaction.id,
+        "queue_id": queue.id,
+        "token_id": token.id,
+        "identity_id": identity_id,
+        "agent_id": world.users[f"{slug}_agent"].id,
+        "email": f"secret@{slug}.test",
+    }
 
 
 def _tenant_operations(world: World) -> list[tuple[str, str]]:
     spec = world.app.openapi()
-    return [(method.upper(), path.removeprefix("/api/v1")) for path, ops in spec["paths"].items()
-            for method in ops if path.startswith("/api/v1/tenants/{tenant}")]
+    return [
+        (method.upper(), path.removeprefix("/api/v1"))
+        for path, ops in spec["paths"].items()
+        for method in ops
+        if path.startswith("/api/v1/tenants/{tenant}")
+    ]
 
 
 def _fill(value: Any, ids: dict[str, Any]) -> Any:
@@ -97,8 +138,7 @@ def _fill(value: Any, ids: dict[str, Any]) -> Any:
     return value
 
 
-def _call(client: TestClient, method: str, template: str, path_ids: dict[str, Any],
-          body_ids: dict[str, Any]) -> Any:
+def _call(client: TestClient, method: str, template: str, path_ids: dict[str, Any], body_ids: dict[str, Any]) -> Any:
     url = "/api/v1" + re.sub(r"\{(\w+)\}", lambda m: str(path_ids[m.group(1)]), template)
     body = BODIES.get((method, template)) if method != "GET" else None
     return client.request(method, url, json=_fill(body, body_ids) if body is not None else None)
@@ -106,12 +146,25 @@ def _call(client: TestClient, method: str, template: str, path_ids: dict[str, An
 
 def _snapshot(client: TestClient, ids: dict[str, Any]) -> str:
     base = f"/api/v1/tenants/{ids['tenant']}"
-    paths = [f"/customers/{ids['customer_id']}/360", f"/customers/{ids['customer_id']}/consents",
-             f"/customers/{ids['customer_id']}/orders", f"/customers/{ids['customer_id']}/identities",
-             f"/customers/{ids['duplicate_id']}", f"/interactions/{ids['interaction_id']}",
-             f"/interactions/{ids['interaction_id']}/messages", f"/cases/{ids['case_id']}",
-             f"/cases/{ids['case_id']}/notes", f"/cases/{ids['case_id']}/history", f"/queues/{ids['queue_id']}",
-             "/api-tokens", "/customers", "/cases", "/interactions", "/queues", ""]
+    paths = [
+        f"/customers/{ids['customer_id']}/360",
+        f"/customers/{ids['customer_id']}/consents",
+        f"/customers/{ids['customer_id']}/orders",
+        f"/customers/{ids['customer_id']}/identities",
+        f"/customers/{ids['duplicate_id']}",
+        f"/interactions/{ids['interaction_id']}",
+        f"/interactions/{ids['interaction_id']}/messages",
+        f"/cases/{ids['case_id']}",
+        f"/cases/{ids['case_id']}/notes",
+        f"/cases/{ids['case_id']}/history",
+        f"/queues/{ids['queue_id']}",
+        "/api-tokens",
+        "/customers",
+        "/cases",
+        "/interactions",
+        "/queues",
+        "",
+    ]
     answers = {}
     for path in paths:
         response = client.get(base + path)
@@ -131,8 +184,9 @@ def test_no_principal_of_another_tenant_reaches_or_changes_anything(world: World
     before = _snapshot(admin, acme)
     operations = _tenant_operations(world)
     clients = {name: world.client(name) for name in ATTACKERS}
-    clients.update({f"token:{role}": world.token_client("globex", role)
-                    for role in ("supervisor", "agent", "client_manager")})
+    clients.update(
+        {f"token:{role}": world.token_client("globex", role) for role in ("supervisor", "agent", "client_manager")}
+    )
     failures = []
     for who, client in clients.items():
         for method, template in operations:
@@ -146,7 +200,8 @@ def test_no_principal_of_another_tenant_reaches_or_changes_anything(world: World
                 continue  # a plain list of one's own tenant: nothing of acme's to name
             reached = response.status_code not in (403, 404, 422)
             if (reached and _names_acme_object(template, BODIES.get((method, template)))) or any(
-                    m in response.text for m in SECRET_MARKERS):
+                m in response.text for m in SECRET_MARKERS
+            ):
                 failures.append((who, method, template, "acme ids", response.status_code, response.text[:200]))
     assert not failures, "\n".join(map(str, failures))
     assert _snapshot(admin, acme) == before, "acme's data changed during the attack"
@@ -156,8 +211,9 @@ def test_no_principal_of_another_tenant_reaches_or_changes_anything(world: World
 def _names_acme_object(template: str, body: dict[str, Any] | None) -> bool:
     """Whether the request names an object id (in path or body) that belongs to the other tenant."""
     in_path = "{" in template.removeprefix("/tenants/{tenant}")
-    in_body = body is not None and any(isinstance(v, str) and v.startswith("$") and v != "$email"
-                                       for v in json.dumps(body).split('"'))
+    in_body = body is not None and any(
+        isinstance(v, str) and v.startswith("$") and v != "$email" for v in json.dumps(body).split('"')
+    )
     return in_path or in_body
 
 
@@ -168,7 +224,11 @@ def test_positive_control_the_same_requests_reach_acme_for_acme_staff(world: Wor
         response = _call(client, method, template, acme, acme)
         # 409 (a lifecycle step out of order, a second merge) still proves the object was reached.
         assert response.status_code < 500 and response.status_code not in (401, 403, 404, 422), (
-            method, template, response.status_code, response.text[:300])
+            method,
+            template,
+            response.status_code,
+            response.text[:300],
+        )
 
 
 def test_center_routes_do_not_reveal_other_tenants_or_their_staff(world: World) -> None:

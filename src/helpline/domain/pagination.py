@@ -38,5 +38,7 @@ def parse_sort(raw: str | None, allowed: frozenset[str], default: str) -> Sort:
     descending = text.startswith("-")
     name = text.lstrip("-+")
     if name not in allowed:
-        raise ValidationFailed(f"sort must be one of: {', '.join(sorted(allowed))} (prefix - for descending)", field="sort")
+        raise ValidationFailed(
+            f"sort must be one of: {', '.join(sorted(allowed))} (prefix - for descending)", field="sort"
+        )
     return Sort(name, descending)

@@ -10,9 +10,9 @@ from helpline.domain.vocabulary import Role
 
 
 class Action(StrEnum):
-    READ = "read"                    # customers, interactions, cases, notes of a tenant
-    WRITE = "write"                  # create and change customers, interactions, cases, notes
-    MERGE = "merge"                  # merge customers
+    READ = "read"  # customers, interactions, cases, notes of a tenant
+    WRITE = "write"  # create and change customers, interactions, cases, notes
+    MERGE = "merge"  # merge customers
     MANAGE_TENANT = "manage_tenant"  # tokens, queues, tenant settings, audit log
     MANAGE_CENTER = "manage_center"  # create tenants and users (center-wide)
 

@@ -9,8 +9,9 @@ MAX_FAILURES = 5
 WINDOW = timedelta(minutes=15)
 
 
-def retry_after(failures: Sequence[datetime], now: datetime, max_failures: int = MAX_FAILURES,
-                window: timedelta = WINDOW) -> int:
+def retry_after(
+    failures: Sequence[datetime], now: datetime, max_failures: int = MAX_FAILURES, window: timedelta = WINDOW
+) -> int:
     """Seconds until another attempt is allowed, or 0 if allowed now.
 
     `failures` are the times of failed attempts for one key (user name + address) inside the

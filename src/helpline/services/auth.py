@@ -73,36 +73,68 @@ def logout(deps: Deps, session_token: str) -> None:
         uow.commit()
 
 
+@dataclass(frozen=True)
+class Authenticated:
+    principal: Principal
+    csrf_token: str | None  # for browser sessions; API tokens need none
+    tenant: Any = None  # the tenant named in the URL, when one was asked for
+
+
+def authenticate(
+    deps: Deps, *, api_token: str | None = None, session_token: str | None = None, tenant_slug: str | None = None
+) -> Authenticated:
+    """Who calls (API token or session), and the tenant the URL names, in one transaction.
+
+    This runs on every request, so it is one connection and one transaction, not one per lookup.
+    A tenant the caller does not reach is NotFound, exactly like one that does not exist.
+    """
+    with deps.uow() as uow:
+        if api_token is not None:
+            principal, csrf = _token_principal(uow, deps, api_token), None
+        else:
+            principal, csrf = _session_principal(uow, deps, session_token or "")
+        tenant = None
+        if tenant_slug is not None:
+            tenant = uow.center.tenant_by_slug(tenant_slug) if len(tenant_slug) <= 40 else None
+            require_tenant(principal, tenant.id if tenant else None)
+        uow.commit()  # last_used_at of a token, when it was due
+        return Authenticated(principal, csrf, tenant)
+
+
 def from_session(deps: Deps, session_token: str) -> tuple[Principal, str]:
     """The principal and CSRF token of a browser session, or AuthenticationFailed."""
-    with deps.uow() as uow:
-        row = uow.center.web_session(digest(session_token)) if session_token else None
-        if row is None or row.expires_at <= deps.clock.now():
-            raise AuthenticationFailed("please sign in")
-        user = uow.center.user(row.user_id)
-        if user is None or not user.is_active:
-            raise AuthenticationFailed("please sign in")
-        return _principal_of(uow, user), row.csrf_token
+    signed = authenticate(deps, session_token=session_token)
+    assert signed.csrf_token is not None
+    return signed.principal, signed.csrf_token
 
 
 def from_api_token(deps: Deps, secret: str) -> Principal:
+    return authenticate(deps, api_token=secret).principal
+
+
+def _session_principal(uow: Any, deps: Deps, session_token: str) -> tuple[Principal, str]:
+    row = uow.center.web_session(digest(session_token)) if session_token else None
+    if row is None or row.expires_at <= deps.clock.now():
+        raise AuthenticationFailed("please sign in")
+    user = uow.center.user(row.user_id)
+    if user is None or not user.is_active:
+        raise AuthenticationFailed("please sign in")
+    return _principal_of(uow, user), row.csrf_token
+
+
+def _token_principal(uow: Any, deps: Deps, secret: str) -> Principal:
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         raise AuthenticationFailed("invalid API token")
-    with deps.uow() as uow:
-        token = uow.center.token_by_hash(digest(secret))
-        if token is None or token.revoked_at is not None:
-            raise AuthenticationFailed("invalid API token")
-        now = deps.clock.now()
-        # Writing last_used_at on every request would serialise API traffic; once a minute is plenty.
-        if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-            token.last_used_at = now
-            uow.commit()
-        return Principal(
-            role=Role(token.role),
-            tenant_ids=frozenset({token.tenant_id}),
-            token_id=token.id,
-            name=f"token {token.name}",
-        )
+    token = uow.center.token_by_hash(digest(secret))
+    if token is None or token.revoked_at is not None:
+        raise AuthenticationFailed("invalid API token")
+    now = deps.clock.now()
+    # Writing last_used_at on every request would serialise API traffic; once a minute is plenty.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now
+    return Principal(
+        role=Role(token.role), tenant_ids=frozenset({token.tenant_id}), token_id=token.id, name=f"token {token.name}"
+    )
 
 
 def create_api_token(deps: Deps, principal: Principal, tenant_id: int, name: str, role: str) -> tuple[Any, str]:

@@ -1,15 +1,29 @@
-"""Read models: the Customer 360 timeline, channel counts, open cases and recent orders, one query each."""
+"""Read models, one query each: the Customer 360 (timeline, channel counts, open cases, recent orders) and
+the customer list's per-row summaries (primary identities, last contact) for a whole page at once."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from helpline.domain.timeline import TimelineEntry
-from helpline.storage.tables import Case, Interaction, Order, Queue, User
+from helpline.storage.tables import Case, Customer, CustomerIdentity, Interaction, Order, Queue, User
+
+
+def _in_tenant(tenant_column: Any, tenant_id: int) -> ColumnElement[bool]:
+    """`tenant_id = :tenant` for reads of a batch of ids, written `tenant_id + 0` on purpose.
+
+    Without statistics (SQLite never gathers them by itself) SQLite prefers any index starting
+    with tenant_id over the index on the ids, and would read every row of the tenant to answer
+    a page of 25. The expression cannot use an index, so the id index is chosen. PostgreSQL
+    plans from statistics and is unaffected. (repositories/bulk.py does the same for imports.)
+    """
+    condition: ColumnElement[bool] = (tenant_column + 0) == tenant_id
+    return condition
 
 
 class CustomerViews:
@@ -91,3 +105,66 @@ class CustomerViews:
             .limit(limit)
         )
         return list(self.session.scalars(query))
+
+    # --- the customer list: one statement for a whole page of customers ---------------------------
+
+    def last_contacts(self, customer_ids: Collection[int]) -> dict[int, tuple[str, datetime] | None]:
+        """For each of these ids naming a customer of this tenant: (channel, created_at) of its newest
+        interaction, or None when it has none. Ids of other tenants or of nobody are left out.
+
+        The newest row is found per customer by a correlated ORDER BY ... LIMIT 1 read backwards
+        from ix_interactions_customer_created, so the cost does not grow with a customer's history
+        (a grouped max() would read every entry of it). Ties on created_at go to the higher id, as
+        on the timeline.
+        """
+        newer = aliased(Interaction)
+        newest_id = (
+            select(newer.id)
+            .where(newer.tenant_id == self.tenant_id, newer.customer_id == Customer.id)
+            .order_by(newer.created_at.desc(), newer.id.desc())
+            .limit(1)
+            .correlate(Customer)
+            .scalar_subquery()
+        )
+        query = (
+            select(Customer.id, Interaction.channel, Interaction.created_at)
+            .select_from(Customer)
+            .outerjoin(Interaction, and_(Interaction.tenant_id == self.tenant_id, Interaction.id == newest_id))
+            .where(_in_tenant(Customer.tenant_id, self.tenant_id), Customer.id.in_(sorted(set(customer_ids))))
+        )
+        return {cid: (channel, at) if channel is not None else None for cid, channel, at in self.session.execute(query)}
+
+    def primary_identities(self, customer_ids: Collection[int], kinds: Collection[str]) -> dict[int, dict[str, str]]:
+        """customer id -> {kind: value} of each customer's primary identity of these kinds.
+
+        The rule of domain.customers.primary_flags: the one marked primary (the earliest if several
+        are), else the earliest; one row per (customer, kind) comes back, whatever the count held.
+        """
+        ranked = (
+            select(
+                CustomerIdentity.customer_id,
+                CustomerIdentity.kind,
+                CustomerIdentity.value,
+                func.row_number()
+                .over(
+                    partition_by=(CustomerIdentity.customer_id, CustomerIdentity.kind),
+                    order_by=(
+                        CustomerIdentity.is_primary.desc(),
+                        CustomerIdentity.created_at.asc(),
+                        CustomerIdentity.id.asc(),
+                    ),
+                )
+                .label("rank"),
+            )
+            .where(
+                _in_tenant(CustomerIdentity.tenant_id, self.tenant_id),
+                CustomerIdentity.customer_id.in_(sorted(set(customer_ids))),
+                CustomerIdentity.kind.in_(sorted(set(kinds))),
+            )
+            .subquery("ranked")
+        )
+        query = select(ranked.c.customer_id, ranked.c.kind, ranked.c.value).where(ranked.c.rank == 1)
+        found: dict[int, dict[str, str]] = {}
+        for cid, kind, value in self.session.execute(query):
+            found.setdefault(cid, {})[kind] = value
+        return found

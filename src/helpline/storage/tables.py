@@ -185,9 +185,7 @@ class CustomerIdentity(Base):
     region: Mapped[str | None] = mapped_column(String(2))
     is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
-    __table_args__ = (
-        UniqueConstraint("tenant_id", "kind", "provider", "value", name="uq_customer_identities_key"),
-    )
+    __table_args__ = (UniqueConstraint("tenant_id", "kind", "provider", "value", name="uq_customer_identities_key"),)
 
 
 class Consent(Base):

@@ -9,7 +9,6 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from helpline.domain.errors import Conflict, ValidationFailed
-
 from helpline.storage.repositories.bulk import BulkRepository
 from helpline.storage.repositories.cases import CaseRepository, NoteRepository
 from helpline.storage.repositories.center import CenterRepositories

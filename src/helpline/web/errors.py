@@ -48,8 +48,9 @@ def install(app: FastAPI) -> None:
         first = errors[0] if errors else {"field": "body", "message": "invalid"}
         if any(e.get("type") == "json_invalid" for e in exc.errors()):
             return problem(400, "Malformed JSON", "the request body is not valid JSON", "body")
-        return problem(422, "Invalid input", f"{first['field']}: {first['message']}", first["field"],
-                       errors=errors[:50])
+        return problem(
+            422, "Invalid input", f"{first['field']}: {first['message']}", first["field"], errors=errors[:50]
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -58,12 +58,20 @@ class TenantRepository(Generic[T]):
         self.session.flush()
         return row
 
+    def count(self) -> int:
+        """How many rows of this model the tenant has."""
+        return self.session.scalar(select(func.count()).select_from(self.scoped().subquery())) or 0
+
     def page(self, query: Select[Any], page: Page, sort: Sort | None = None) -> tuple[list[Any], int]:
         """Run a list query: one page of rows and the total count, sorted with `id` as tie-break."""
         total = self.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
         if sort is not None:
             column = getattr(self.model, sort.field)
             id_column = self.model.id
-            query = query.order_by(column.desc(), id_column.desc()) if sort.descending else query.order_by(column.asc(), id_column.asc())
+            query = (
+                query.order_by(column.desc(), id_column.desc())
+                if sort.descending
+                else query.order_by(column.asc(), id_column.asc())
+            )
         rows = list(self.session.scalars(query.limit(page.limit).offset(page.offset)))
         return rows, total

@@ -101,7 +101,9 @@ class CenterRepositories:
 
     # center-wide audit (tenant creation, user management)
     def audit(self, limit: int = 100) -> Sequence[AuditEntry]:
-        return self.session.scalars(select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)).all()
+        return self.session.scalars(
+            select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+        ).all()
 
     def count_users(self) -> int:
         return self.session.scalar(select(func.count()).select_from(User)) or 0

@@ -123,11 +123,24 @@ def client_address(request: Request) -> str:
 def start_session(request: Request, response: Response, email: str, password: str) -> auth.SignedIn:
     """Shared by the JSON login and the login page: check, rate-limit, set the session cookie."""
     settings = container(request).settings
-    signed = auth.login(container(request).deps, email, password, client_address(request),
-                        session_hours=settings.session_hours, max_failures=settings.login_max_failures,
-                        window_minutes=settings.login_window_minutes)
-    response.set_cookie(SESSION_COOKIE, signed.session_token, max_age=settings.session_hours * 3600,
-                        httponly=True, samesite="lax", secure=settings.secure_cookies, path="/")
+    signed = auth.login(
+        container(request).deps,
+        email,
+        password,
+        client_address(request),
+        session_hours=settings.session_hours,
+        max_failures=settings.login_max_failures,
+        window_minutes=settings.login_window_minutes,
+    )
+    response.set_cookie(
+        SESSION_COOKIE,
+        signed.session_token,
+        max_age=settings.session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
     return signed
 
 
@@ -150,8 +163,9 @@ def logout(request: Request, response: Response, _c: CallerDep) -> Response:
 def me(c: CallerDep, d: DepsDep) -> MeOut:
     p = c.principal
     visible = [TenantOut.model_validate(t) for t in tenants.visible_tenants(d, p)]
-    return MeOut(role=p.role.value, name=p.name, user_id=p.user_id, token_id=p.token_id, tenants=visible,
-                 csrf_token=c.csrf_token)
+    return MeOut(
+        role=p.role.value, name=p.name, user_id=p.user_id, token_id=p.token_id, tenants=visible, csrf_token=c.csrf_token
+    )
 
 
 @router.get("/tenants", response_model=list[TenantOut])

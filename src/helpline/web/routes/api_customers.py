@@ -75,6 +75,15 @@ class CustomerOut(Output):
     updated_at: datetime
 
 
+class CustomerListItemOut(CustomerOut):
+    """A customer in a list, with how to reach them and their last contact (read in one batch per page)."""
+
+    primary_email: str | None = None
+    primary_phone: str | None = Field(None, description="E.164")
+    last_contact_at: datetime | None = None
+    last_contact_channel: str | None = None
+
+
 class CustomerDetailOut(CustomerOut):
     identities: list[IdentityOut] = []
 
@@ -206,7 +215,7 @@ def _detail(t: TenantDep, customer: Any) -> CustomerDetailOut:
 # --- customers ------------------------------------------------------------------------------
 
 
-@router.get(BASE, response_model=ListOf[CustomerOut])
+@router.get(BASE, response_model=ListOf[CustomerListItemOut])
 def search_customers(
     t: TenantDep,
     q: str | None = Query(None, max_length=200, description="part of the name, or an exact email, phone or handle"),
@@ -216,7 +225,7 @@ def search_customers(
     sort: str | None = Query(None, max_length=40, description="display_name, created_at or updated_at; - for desc"),
     limit: int | None = Query(None),
     offset: int | None = Query(None),
-) -> ListOf[CustomerOut]:
+) -> ListOf[CustomerListItemOut]:
     found = customers.search_customers(
         t.deps,
         t.principal,
@@ -229,12 +238,23 @@ def search_customers(
         limit=limit,
         offset=offset,
     )
-    return ListOf[CustomerOut](
-        items=[CustomerOut.model_validate(c) for c in found.items],
+    summaries = customers.customer_summaries(t.deps, t.principal, t.tenant_id, [c.id for c in found.items])
+    return ListOf[CustomerListItemOut](
+        items=[_list_item(c, summaries.get(c.id)) for c in found.items],
         total=found.total,
         limit=found.limit,
         offset=found.offset,
     )
+
+
+def _list_item(customer: Any, summary: customers.CustomerSummary | None) -> CustomerListItemOut:
+    item = CustomerListItemOut.model_validate(customer)
+    if summary is not None:
+        item.primary_email = summary.primary_email
+        item.primary_phone = summary.primary_phone
+        item.last_contact_at = summary.last_contact_at
+        item.last_contact_channel = summary.last_contact_channel
+    return item
 
 
 @router.post(BASE, response_model=CustomerDetailOut, status_code=201)
