@@ -254,3 +254,23 @@ def test_contact_summary_reads_like_a_sentence() -> None:
         == "last contact: web form, 1 minute ago"
     )
     assert ago(NOW - timedelta(seconds=10), NOW) == "just now"
+
+
+def test_follow_merges_walks_the_chain_and_stops_at_a_dangling_link() -> None:
+    from types import SimpleNamespace
+
+    from helpline.domain.customers import MAX_MERGE_HOPS, follow_merges
+
+    rows = {
+        1: SimpleNamespace(id=1, merged_into_id=2),
+        2: SimpleNamespace(id=2, merged_into_id=3),
+        3: SimpleNamespace(id=3, merged_into_id=None),
+        4: SimpleNamespace(id=4, merged_into_id=99),
+    }
+    assert follow_merges(rows[1], rows.get).id == 3
+    assert follow_merges(rows[3], rows.get) is rows[3]
+    assert follow_merges(rows[4], rows.get) is None
+    loop = {5: SimpleNamespace(id=5, merged_into_id=5)}  # bad data must not hang the caller
+    calls = []
+    follow_merges(loop[5], lambda i: calls.append(i) or loop[i])
+    assert len(calls) == MAX_MERGE_HOPS

@@ -6,7 +6,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -347,3 +347,18 @@ def identity_label(identity: Identity) -> str:
     if identity.provider:
         return f"{identity.kind.value} {identity.provider}:{identity.value}"
     return f"{identity.kind.value} {identity.value}"
+
+
+MAX_MERGE_HOPS = 10  # merges re-point older merges, so chains are one step; the bound guards bad data
+
+
+def follow_merges(customer: Any, load: Callable[[int], Any]) -> Any:
+    """The customer that holds the history now: follow `merged_into_id` through `load(id)`.
+
+    Returns None if a link leads nowhere (`load` found nothing).
+    """
+    for _ in range(MAX_MERGE_HOPS):
+        if customer is None or customer.merged_into_id is None:
+            break
+        customer = load(customer.merged_into_id)
+    return customer

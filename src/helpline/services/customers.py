@@ -736,12 +736,8 @@ def _insert_or_find(repo: Any, fields: dict[str, Any], identity: Identity, now: 
 
 
 def _survivor(repo: Any, customer: Any) -> Any:
-    """Follow merged_into_id to the customer that holds the history now."""
-    for _ in range(10):  # merges re-point older merges, so chains are one step; bound it anyway
-        if customer.merged_into_id is None:
-            break
-        customer = repo.get(customer.merged_into_id)
-    return customer
+    """The customer that holds the history now (repo.get raises NotFound on a dangling link)."""
+    return rules.follow_merges(customer, repo.get)
 
 
 def _not_merged(customer: Any) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from helpline.domain import interactions as rules
 from helpline.domain.cases import FieldChange
+from helpline.domain.customers import follow_merges
 from helpline.domain.errors import Conflict, ValidationFailed
 from helpline.domain.identities import make_identity
 from helpline.domain.pagination import make_page, parse_sort
@@ -18,7 +19,6 @@ from helpline.services import customers
 from helpline.services.ports import Deps, UnitOfWork
 
 _PATCHABLE = frozenset({"subject", "disposition_code", "case_id", "queue_id"})
-_MAX_MERGE_HOPS = 5  # a merged customer points at its survivor; chains are short or absent
 
 
 def create_interaction(
@@ -269,10 +269,7 @@ def resolve_customer(uow: UnitOfWork, tenant_id: int, customer_id: int) -> Any:
     customer = None
     if isinstance(customer_id, int) and not isinstance(customer_id, bool):
         customer = repo.customer_ref(customer_id)
-    for _ in range(_MAX_MERGE_HOPS):  # contacts for a merged customer go to the survivor
-        if customer is None or customer.merged_into_id is None:
-            break
-        customer = repo.customer_ref(customer.merged_into_id)
+    customer = follow_merges(customer, repo.customer_ref)  # contacts for a merged customer go to the survivor
     if customer is None:
         raise ValidationFailed("customer_id does not name a customer of this tenant", field="customer_id")
     return customer
