@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from helpline.config import Settings, get_settings
+from helpline.realtime.broker import Broker
 from helpline.services.ports import Clock, Deps, SystemClock
 from helpline.services.security import Argon2Hasher
 from helpline.storage import migrate
@@ -39,5 +40,6 @@ def build(
         uow=lambda: SqlUnitOfWork(factory),
         clock=clock or SystemClock(),
         hasher=Argon2Hasher(fast=fast_hashing),
+        events=Broker(),
     )
     return Container(settings=settings, engine=engine, deps=deps)

@@ -62,3 +62,5 @@ class Deps:
     clock: Clock = field(default_factory=SystemClock)
     hasher: PasswordHasher | None = None
     events: EventPublisher = field(default_factory=NullPublisher)
+    # The live router (services.routing.Routing), built by bootstrap; None where nothing routes (CLI loads).
+    routing: Any = None

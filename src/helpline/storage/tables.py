@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Float,
     ForeignKey,
+    LargeBinary,
     Index,
     Integer,
     MetaData,
@@ -136,7 +138,7 @@ class AuditEntry(Base):
 
 
 class Queue(Base):
-    """Where interactions wait; routing attributes are added by the routing issue."""
+    """Where interactions wait, and how the router serves them (see domain.routing.model.QueueSpec)."""
 
     __tablename__ = "queues"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -145,6 +147,27 @@ class Queue(Base):
     channel: Mapped[str | None] = mapped_column(String(20))
     language: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime]
+    # Routing settings. JSON shapes: skills {"billing": 3}; relaxation [{"after_seconds": 60,
+    # "min_proficiency": 1, "overflow_queue_id": null}]; overflow [{"name": "lisbon", "kind": "site",
+    # "weight": 20}]; hours {"timezone": "Europe/Paris", "weekly": {"0": [[540, 1080]]},
+    # "closed_dates": ["2026-12-25"]} or null for always open; disposition_codes ["resolved", ...].
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    skills: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    strategy: Mapped[str] = mapped_column(String(20), default="longest_idle", server_default="longest_idle")
+    aging_per_minute: Mapped[float] = mapped_column(Float, default=1.0, server_default="1")
+    preferred_wait_seconds: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    recent_agent_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    language_wait_seconds: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
+    relaxation: Mapped[list[Any]] = mapped_column(default=list)
+    overflow: Mapped[list[Any]] = mapped_column(default=list)
+    offer_timeout_seconds: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
+    wrap_up_seconds: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
+    hours: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    service_level_seconds: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
+    service_level_percent: Mapped[float] = mapped_column(Float, default=80.0, server_default="80")
+    # A chat customer waiting longer than this is offered "leave a message" (which creates a case).
+    leave_message_after_seconds: Mapped[int] = mapped_column(Integer, default=300, server_default="300")
+    disposition_codes: Mapped[list[Any]] = mapped_column(default=list)
     __table_args__ = (UniqueConstraint("tenant_id", "name"),)
 
 
@@ -312,6 +335,11 @@ class Interaction(Base):
     disposition_code: Mapped[str | None] = mapped_column(String(64))
     external_ref: Mapped[str | None] = mapped_column(String(200))  # Message-ID, call id, chat id
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # own priority (VIP, callback)
+    language: Mapped[str | None] = mapped_column(String(16))  # the customer's, when it differs from the queue's
+    # Every routing decision about this interaction, oldest first: Explanation as a dict plus
+    # {"at": iso time, "kind": effect kind, "agent_id": ...}. Shown to supervisors.
+    routing: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime]
     queued_at: Mapped[datetime | None]
     offered_at: Mapped[datetime | None]
@@ -339,6 +367,8 @@ class Message(Base):
     at: Mapped[datetime]
     body: Mapped[str] = mapped_column(Text)
     attachments: Mapped[list[Any]] = mapped_column(default=list)
+    # "all": the customer sees it; "agents": staff only (a supervisor's whisper, an internal remark).
+    visibility: Mapped[str] = mapped_column(String(10), default="all", server_default="all")
     __table_args__ = (Index("ix_messages_interaction_at", "interaction_id", "at"),)
 
 
@@ -353,3 +383,92 @@ class CustomerAccount(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
     __table_args__ = (UniqueConstraint("tenant_id", "email"),)
+
+
+# --- routing and live channels ----------------------------------------------------------------
+
+
+class CapacityProfile(Base):
+    """How much work of each channel an agent holds at once (domain.routing.model.CapacityProfile)."""
+
+    __tablename__ = "capacity_profiles"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    limits: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"voice": 1, "chat": 3, "email": 5}
+    exclusive: Mapped[list[Any]] = mapped_column(default=list)  # ["voice"]
+    interruptible: Mapped[list[Any]] = mapped_column(default=list)  # ["email", ...]
+    max_total: Mapped[int | None] = mapped_column(Integer)
+
+
+class Agent(Base):
+    """A user's routing profile: skills, languages, site, capacity, and the presence they chose."""
+
+    __tablename__ = "agents"
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    skills: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"billing": 4, "french": 2}
+    languages: Mapped[list[Any]] = mapped_column(default=list)  # ["en", "fr"]
+    site: Mapped[str] = mapped_column(String(40), default="main", server_default="main")
+    profile_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("capacity_profiles.id", ondelete="SET NULL"))
+    presence: Mapped[str] = mapped_column(String(10), default="offline", server_default="offline")
+    away_reason: Mapped[str | None] = mapped_column(String(40))
+    presence_at: Mapped[datetime | None]
+
+
+class PresenceLog(Base):
+    """Every presence change (for occupancy, adherence and audits)."""
+
+    __tablename__ = "presence_log"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
+    presence: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str | None] = mapped_column(String(40))
+    changed_by: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime]
+    __table_args__ = (Index("ix_presence_log_user_at", "user_id", "at"),)
+
+
+class InteractionAgent(Base):
+    """Who holds an interaction: the agent it was offered to or accepted it, and any who joined.
+
+    One row per (interaction, agent); `phase` is offered | active | wrap_up | left. The router is
+    rebuilt from these rows after a restart.
+    """
+
+    __tablename__ = "interaction_agents"
+    interaction_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    tenant_id: Mapped[int] = tenant_fk()
+    phase: Mapped[str] = mapped_column(String(10))
+    since: Mapped[datetime]
+    __table_args__ = (Index("ix_interaction_agents_user_phase", "user_id", "phase"),)
+
+
+class ChatSession(Base):
+    """A web chat visitor's handle on their interaction; only a hash of their token is stored."""
+
+    __tablename__ = "chat_sessions"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = tenant_fk()
+    interaction_id: Mapped[int] = mapped_column(BigId, ForeignKey("interactions.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    origin: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class Attachment(Base):
+    """A file sent in a conversation. Small files only (limits in the chat channel), kept in the database."""
+
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    tenant_id: Mapped[int] = tenant_fk()
+    interaction_id: Mapped[int] = mapped_column(BigId, ForeignKey("interactions.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]

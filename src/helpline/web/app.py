@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -10,14 +13,44 @@ from fastapi.staticfiles import StaticFiles
 from helpline import __version__
 from helpline.bootstrap import Container, build
 from helpline.web import errors
-from helpline.web.routes import api_admin, api_cases, api_customers, api_interactions, api_queues, pages
+from helpline.web.routes import (
+    api_admin,
+    api_agents,
+    api_cases,
+    api_chat,
+    api_customers,
+    api_events,
+    api_interactions,
+    api_queues,
+    api_routing,
+    chat_pages,
+    pages,
+    pages_live,
+)
+from helpline.workers import chat_watch, router_clock
+
+API_MODULES = (api_admin, api_customers, api_interactions, api_cases, api_queues, api_routing, api_agents, api_events)
+# Loops that run while the server runs (not under TestClient without `with`: tests drive them by hand).
+WORKERS = (router_clock, chat_watch)
 
 STATIC = Path(__file__).parent / "static"
 
 
 def create_app(container: Container | None = None) -> FastAPI:
     container = container or build()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        tasks = [asyncio.create_task(worker.run(container), name=worker.__name__) for worker in WORKERS]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Helpline API",
         version=__version__,
         description="Contact-center platform with a built-in CRM. Every error is application/problem+json.",
@@ -28,9 +61,13 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.state.container = container
     errors.install(app)
     app.add_middleware(errors.BodySizeLimit, max_bytes=container.settings.max_request_bytes)
-    for module in (api_admin, api_customers, api_interactions, api_cases, api_queues):
+    for module in API_MODULES:
         app.include_router(module.router, prefix="/api/v1")
-    app.include_router(pages.router)
+    # The public chat API is reached from clients' own sites (CORS, no cookies): see api_chat.
+    app.include_router(api_chat.router, prefix="/api/v1")
+    app.include_router(chat_pages.router)
+    app.include_router(pages_live.router)
+    app.include_router(pages.router)  # last: it ends with a catch-all under /t/{tenant}/
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)

@@ -1,1 +1,1 @@
-"""Background loops, one module per loop."""
+"""Background loops that run beside the web server (one module per loop)."""

@@ -1,0 +1,7 @@
+"""(placeholder: being written for issue 3)"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
