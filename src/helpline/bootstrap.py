@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from helpline.config import Settings, get_settings
 from helpline.realtime.broker import Broker
 from helpline.services.ports import Clock, Deps, SystemClock
+from helpline.services.routing import Routing
 from helpline.services.security import Argon2Hasher
 from helpline.storage import migrate
 from helpline.storage.db import make_engine, make_session_factory
@@ -42,4 +43,5 @@ def build(
         hasher=Argon2Hasher(fast=fast_hashing),
         events=Broker(),
     )
+    deps.routing = Routing(deps)
     return Container(settings=settings, engine=engine, deps=deps)

@@ -24,7 +24,7 @@ from helpline.bootstrap import Container, build
 from helpline.config import Settings
 from helpline.domain.permissions import Principal
 from helpline.domain.vocabulary import Role
-from helpline.services import cases, customers, interactions, tenants, users
+from helpline.services import agents, cases, customers, interactions, queues, tenants, users
 from helpline.storage import migrate
 from helpline.web.app import create_app
 
@@ -76,10 +76,24 @@ class Demo:
 
 
 @dataclass
+class ChatDemo:
+    """What seed_chat made: a chat queue with disposition codes, and who works it."""
+
+    queue_id: int
+    queue_name: str
+    dispositions: list[str]
+    transfer_queue_id: int
+    agent_id: int
+    supervisor_email: str
+    supervisor_name: str
+
+
+@dataclass
 class LiveServer:
     url: str
     container: Container
     demo: Demo
+    chat: ChatDemo | None = None
 
 
 def seed_demo(container: Container) -> Demo:
@@ -237,13 +251,54 @@ def seed_demo(container: Container) -> Demo:
     )
 
 
+def seed_chat(container: Container, demo: Demo) -> ChatDemo:
+    """Routing on top of seed_demo: a web chat queue and a phone queue for Acme, the agent set up with
+    skills for both, and the supervisor. Offers wait 60 s so a slow machine never loses one mid-test."""
+    d = container.deps
+    t, admin = demo.tenant_id, demo.admin
+    dispositions = ["resolved", "follow_up", "escalated"]
+    chat = queues.create_queue(
+        d,
+        admin,
+        t,
+        "Card support chat",
+        channel="chat",
+        skills={"cards": 2},
+        disposition_codes=dispositions,
+        offer_timeout_seconds=60,
+        wrap_up_seconds=120,
+        service_level_seconds=30,
+    )
+    phone = queues.create_queue(d, admin, t, "Billing line", channel="voice", skills={"billing": 1})
+    agent = next(u for u in users.list_users(d, admin, t) if u.email == demo.agent_email)
+    supervisor = next(u for u in users.list_users(d, admin, t) if u.role == "supervisor")
+    agents.configure_agent(
+        d, admin, agent.id, skills={"cards": 4, "billing": 3}, languages=["en", "es"], profile="blended"
+    )
+    return ChatDemo(
+        queue_id=chat.id,
+        queue_name=chat.name,
+        dispositions=dispositions,
+        transfer_queue_id=phone.id,
+        agent_id=agent.id,
+        supervisor_email=supervisor.email,
+        supervisor_name=supervisor.name,
+    )
+
+
 class ServerThread:
     """uvicorn serving the app from a background thread until stopped."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, *, workers: bool = False) -> None:
+        """`workers`: run the app's lifespan, i.e. the router clock and chat watch loops (live pages need them)."""
         self.port = free_port()
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off", access_log=False
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="on" if workers else "off",
+            access_log=False,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="helpline-uvicorn", daemon=True)
@@ -280,6 +335,15 @@ def live_server(live_container: Container) -> Iterator[LiveServer]:
 
 
 @pytest.fixture(scope="module")
+def live_chat_server(live_container: Container) -> Iterator[LiveServer]:
+    """The demo plus routing (a chat queue, the agent's skills), served with the router clock running."""
+    demo = seed_demo(live_container)
+    chat = seed_chat(live_container, demo)
+    with ServerThread(create_app(live_container), workers=True) as url:
+        yield LiveServer(url=url, container=live_container, demo=demo, chat=chat)
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     require_chromium()
     from playwright.sync_api import sync_playwright
@@ -290,33 +354,52 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
+class GuardedContexts:
+    """Browser contexts that refuse every request not aimed at the live server and record script
+    errors and Content-Security-Policy refusals, so a test fails on them."""
+
+    def __init__(self, browser: Any, url: str) -> None:
+        self.browser, self.url = browser, url
+        self.contexts: list[Any] = []
+        self.outside: list[str] = []
+        self.problems: list[str] = []
+
+    def new_page(self, name: str = "page", **options: Any) -> Any:
+        context = self.browser.new_context(viewport={"width": 1360, "height": 900}, base_url=self.url, **options)
+
+        def only_loopback(route: Any) -> None:
+            if route.request.url.startswith(self.url) or route.request.url.startswith("data:"):
+                route.continue_()
+            else:
+                self.outside.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", only_loopback)
+        self.contexts.append(context)
+        tab = context.new_page()
+        tab.set_default_timeout(10_000)
+        # 4xx answers the test asked for are logged by Chromium as "Failed to load resource" and are fine.
+        tab.on("pageerror", lambda error: self.problems.append(f"{name}: script error: {error}"))
+        tab.on(
+            "console",
+            lambda msg: (
+                self.problems.append(f"{name}: {msg.text}")
+                if msg.type == "error" and "Failed to load resource" not in msg.text
+                else None
+            ),
+        )
+        return tab
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+        assert not self.outside, f"the pages tried to reach outside the app: {self.outside}"
+        assert not self.problems, f"the browser reported problems: {self.problems}"
+
+
 @pytest.fixture
 def page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
     """A fresh browser context (no cookies) that refuses every request not aimed at the live server."""
-    context = browser.new_context(viewport={"width": 1360, "height": 900}, base_url=live_server.url)
-    outside: list[str] = []
-
-    def only_loopback(route: Any) -> None:
-        if route.request.url.startswith(live_server.url) or route.request.url.startswith("data:"):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_loopback)
-    tab = context.new_page()
-    tab.set_default_timeout(10_000)
-    # Script errors and Content-Security-Policy refusals fail the test; 4xx answers the test asked
-    # for (a refused status change) are logged by Chromium as "Failed to load resource" and are fine.
-    problems: list[str] = []
-    tab.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    tab.on(
-        "console",
-        lambda msg: (
-            problems.append(msg.text) if msg.type == "error" and "Failed to load resource" not in msg.text else None
-        ),
-    )
-    yield tab
-    context.close()
-    assert not outside, f"the pages tried to reach outside the app: {outside}"
-    assert not problems, f"the browser reported problems: {problems}"
+    guarded = GuardedContexts(browser, live_server.url)
+    yield guarded.new_page()
+    guarded.close()

@@ -259,13 +259,14 @@ def test_lifecycle_over_http(world: World, agent: TestClient, clock: FakeClock) 
     assert (back["status"], back["agent_id"]) == ("queued", None)
     post(agent, f"{url}/offer", {"agent_id": me}, 200)
     clock.advance(seconds=5)
-    assert post(agent, f"{url}/accept", {}, 200)["accepted_at"] is not None
-    problem(agent.post(f"{url}/wrap-up", json={}), 409, "action")
+    assert post(agent, f"{url}/accept", {}, 200)["status"] == "active"
+    problem(agent.post(f"{url}/wrap-up", json={}), 409, "interaction_id")
     post(agent, f"{url}/end", {}, 200)
-    done = post(agent, f"{url}/wrap-up", {"disposition_code": "resolved"}, 200)
+    post(agent, f"{url}/wrap-up", {"disposition_code": "resolved"}, 200)
+    done = agent.get(url).json()
     assert (done["status"], done["disposition_code"]) == ("wrapped_up", "resolved")
     problem(agent.post(f"{url}/queue", json={}), 409, "action")
-    problem(agent.post(f"{url}/transfer", json={}), 404)
+    problem(agent.post(f"{url}/transfer", json={}), 422, "queue_id")
     events = cast(NullPublisher, world.container.deps.events)
     created = [e for e in events.published if e.get("interaction_id") == call["id"]]
     assert [e["type"] for e in created] == ["interaction.created"] + ["interaction.updated"] * 7

@@ -18,7 +18,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from helpline.services import auth, cases, customers, interactions, queues
+from helpline.services import auth, cases, conversations, customers, interactions, queues
 from tests.conftest import World
 
 # Not the email: find-or-create in globex with acme's address rightly makes a new globex customer and
@@ -59,10 +59,21 @@ BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("PATCH", "/tenants/{tenant}/interactions/{interaction_id}"): {"subject": "changed", "queue_id": "$queue_id"},
     ("POST", "/tenants/{tenant}/interactions/{interaction_id}/queue"): {},
     ("POST", "/tenants/{tenant}/interactions/{interaction_id}/offer"): {"agent_id": "$agent_id"},
-    ("POST", "/tenants/{tenant}/interactions/{interaction_id}/accept"): {"agent_id": "$agent_id"},
+    ("POST", "/tenants/{tenant}/interactions/{interaction_id}/accept"): {},
     ("POST", "/tenants/{tenant}/interactions/{interaction_id}/end"): {},
     ("POST", "/tenants/{tenant}/interactions/{interaction_id}/wrap-up"): {"disposition_code": "resolved"},
+    ("POST", "/tenants/{tenant}/interactions/{interaction_id}/route"): {"queue_id": "$queue_id"},
+    ("POST", "/tenants/{tenant}/interactions/{interaction_id}/reject"): {},
+    ("POST", "/tenants/{tenant}/interactions/{interaction_id}/transfer"): {"queue_id": "$queue_id"},
+    ("POST", "/tenants/{tenant}/interactions/{interaction_id}/participants"): {"agent_id": "$agent_id"},
+    ("PUT", "/tenants/{tenant}/agents/{agent_id}/presence"): {"presence": "away", "reason": "probe"},
+    ("PUT", "/tenants/{tenant}/queues/{queue_id}/overflow"): {
+        "targets": [{"name": "probe", "kind": "site", "weight": 1}]
+    },
     ("POST", "/tenants/{tenant}/interactions/{interaction_id}/messages"): {"author_kind": "agent", "body": "probe"},
+    ("POST", "/tenants/{tenant}/interactions/{interaction_id}/typing"): None,
+    ("POST", "/tenants/{tenant}/interactions/{interaction_id}/whisper"): {"body": "probe"},
+    ("POST", "/tenants/{tenant}/interactions/{interaction_id}/barge"): None,
     ("POST", "/tenants/{tenant}/cases"): {
         "customer_id": "$customer_id",
         "subject": "probe",
@@ -104,6 +115,9 @@ def _seed(world: World, slug: str) -> dict[str, Any]:
         subject=f"Secret {label} mail",
         messages=[{"author_kind": "customer", "body": f"Secret {label} message"}],
     )
+    sent = conversations.upload_attachment(
+        d, admin, tid, interaction.id, "probe.txt", f"{slug} private note".encode(), "agents"
+    )
     token, _secret = auth.create_api_token(d, admin, tid, "existing", "agent")
     identity_id = customers.list_identities(d, admin, tid, customer.id)[0].id
     return {
@@ -115,6 +129,7 @@ def _seed(world: World, slug: str) -> dict[str, Any]:
         "queue_id": queue.id,
         "token_id": token.id,
         "identity_id": identity_id,
+        "attachment_id": sent.attachments[0]["id"],
         "agent_id": world.users[f"{slug}_agent"].id,
         "email": f"secret@{slug}.test",
     }

@@ -9,7 +9,8 @@ from typing import Any
 
 from helpline.domain.errors import Conflict
 from helpline.services import audit, tenants, users
-from helpline.services.demo_data import LOGINS, PASSWORDS, DemoData, Ref, TenantData, generate
+from helpline.services.agents import ensure_builtin_profiles
+from helpline.services.demo_data import LOGINS, PASSWORDS, DemoData, Ref, TenantData, agent_profiles, generate
 from helpline.services.ports import Deps, PasswordHasher
 
 DEFAULT_SEED = 7
@@ -27,6 +28,7 @@ DEMO_TABLES = (
     "queues",
     "users",
     "user_tenants",
+    "agents",
 )
 
 
@@ -128,6 +130,7 @@ def load_demo(
         ).id
         for u in data.users
     }
+    _load_agents(deps, data, user_ids)
     note("staff")
     summary = DemoSummary(base=data.base, seed=seed)
     for tenant in data.tenants:
@@ -139,6 +142,23 @@ def load_demo(
         uow.tenant(tenant_ids[data.tenants[0].spec.slug]).bulk.refresh_statistics(DEMO_TABLES)
         uow.commit()
     return summary
+
+
+def _load_agents(deps: Deps, data: DemoData, user_ids: dict[str, int]) -> None:
+    """Routing profiles for the demo's agents and supervisors; everyone starts offline (they sign in)."""
+    with deps.uow() as uow:
+        ensure_builtin_profiles(uow)
+        profile_ids = {p.name: p.id for p in uow.center.agents.profiles()}
+        for agent in agent_profiles(data.users):
+            uow.center.agents.create(
+                user_id=user_ids[agent["email"]],
+                skills=agent["skills"],
+                languages=agent["languages"],
+                site=agent["site"],
+                profile_id=profile_ids[agent["profile"]],
+                presence="offline",
+            )
+        uow.commit()
 
 
 def _load_tenant(deps: Deps, tenant_id: int, data: TenantData, user_ids: dict[str, int]) -> dict[str, int]:

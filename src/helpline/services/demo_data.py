@@ -159,6 +159,29 @@ def _staff() -> list[DemoUser]:
     return users
 
 
+def agent_profiles(users: Sequence[DemoUser]) -> list[dict[str, Any]]:
+    """Routing profiles of the demo's agents and supervisors: skills of the clients they serve (levels
+    2-5 varying by person), their languages, one of two sites, and a capacity profile. Deterministic."""
+    profiles = []
+    workers = [u for u in users if u.role in ("agent", "supervisor")]
+    for i, user in enumerate(workers):
+        skills = {}
+        for j, skill in enumerate(s for t in user.tenants for s in _SKILLS[t]):
+            skills[skill] = 2 + (i + j) % 4
+        # Supervisors take a call when the queue is long; agents are mostly blended, some digital only.
+        profile = "voice" if user.role == "supervisor" else ("blended", "blended", "digital")[i % 3]
+        profiles.append(
+            {
+                "email": user.email,
+                "skills": skills,
+                "languages": list(user.languages),
+                "site": SITES[i % 2],
+                "profile": profile,
+            }
+        )
+    return profiles
+
+
 def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
@@ -714,6 +737,85 @@ _QUEUES: dict[str, tuple[tuple[str, str | None, str | None], ...]] = {
     ),
 }
 
+# The routing settings of a queue nobody changed (the table's defaults).
+QUEUE_DEFAULTS: dict[str, Any] = {
+    "priority": 0,
+    "skills": {},
+    "strategy": "longest_idle",
+    "aging_per_minute": 1.0,
+    "preferred_wait_seconds": 30,
+    "recent_agent_days": 7,
+    "language_wait_seconds": 60,
+    "relaxation": [],
+    "overflow": [],
+    "offer_timeout_seconds": 20,
+    "wrap_up_seconds": 60,
+    "hours": None,
+    "service_level_seconds": 20,
+    "service_level_percent": 80.0,
+    "leave_message_after_seconds": 300,
+    "disposition_codes": [],
+}
+# Live queues the router serves (one channel each), beside the history queues above. Only
+# Cardinal and Northwave have them; their routing settings show every feature once.
+_LIVE_QUEUES: dict[str, tuple[dict[str, Any], ...]] = {
+    "cardinal": (
+        {
+            "name": "Live chat: Orders",
+            "channel": "chat",
+            "language": "en",
+            "skills": {"orders": 2},
+            "relaxation": [{"after_seconds": 60, "min_proficiency": 1, "overflow_queue_id": None}],
+            "service_level_seconds": 30,
+            "leave_message_after_seconds": 240,
+            "disposition_codes": ["resolved", "refund_issued", "follow_up"],
+        },
+        {
+            "name": "Calls: Orders",
+            "channel": "voice",
+            "language": "en",
+            "skills": {"orders": 3},
+            "strategy": "most_proficient",
+            # Monday to Friday 08:00-20:00 and Saturday 09:00-17:00, New York time; closed on Christmas.
+            "hours": {
+                "timezone": "America/New_York",
+                "weekly": {str(day): [[480, 1200]] for day in range(5)} | {"5": [[540, 1020]]},
+                "closed_dates": ["2026-12-25"],
+            },
+            "overflow": [
+                {"name": "boston", "kind": "site", "weight": 70.0},
+                {"name": "lisbon", "kind": "site", "weight": 30.0},
+            ],
+            "disposition_codes": ["resolved", "refund_issued", "follow_up"],
+        },
+    ),
+    "northwave": (
+        {
+            "name": "Live chat: Support",
+            "channel": "chat",
+            "language": "en",
+            "skills": {"internet": 2},
+            "strategy": "least_occupied",
+            "disposition_codes": ["fixed", "technician_booked", "billing_adjusted", "no_fault_found"],
+        },
+        {
+            "name": "Clavardage : Soutien",
+            "channel": "chat",
+            "language": "fr",
+            "skills": {"internet": 1},
+            "language_wait_seconds": 120,
+            "disposition_codes": ["fixed", "technician_booked", "billing_adjusted", "no_fault_found"],
+        },
+    ),
+}
+# Skills of each client's agents (levels vary by agent, deterministically) and the two sites.
+_SKILLS = {
+    "cardinal": ("orders", "loyalty", "returns"),
+    "heartwise": ("donations", "events"),
+    "northwave": ("internet", "billing"),
+}
+SITES = ("boston", "lisbon")
+
 # How often each channel carries a contact, per client (letters and faxes are rare but real).
 _CHANNEL_WEIGHTS: dict[str, dict[Channel, int]] = {
     "cardinal": {
@@ -796,9 +898,15 @@ class _TenantBuilder:
         self.profile: list[dict[str, Any]] = []
 
     def build(self) -> TenantData:
+        created = self.start - timedelta(days=400)
+        # Every row carries every column: a multi-row insert takes its columns from the first row.
         self.data.queues = [
-            {"name": n, "channel": c, "language": lang, "created_at": self.start - timedelta(days=400)}
+            {**QUEUE_DEFAULTS, "name": n, "channel": c, "language": lang, "created_at": created}
             for n, c, lang in _QUEUES[self.spec.slug]
+        ]
+        # Appended after the history queues, so the history's queue references keep their places.
+        self.data.queues += [
+            {**QUEUE_DEFAULTS, **live, "created_at": created} for live in _LIVE_QUEUES.get(self.spec.slug, ())
         ]
         self._customers()
         self._history()

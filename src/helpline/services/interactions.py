@@ -194,22 +194,37 @@ def add_message(
     attachments: list[Any] | None = None,
     author_name: str | None = None,
     at: datetime | None = None,
+    visibility: str = "all",
+    live_rules: bool = False,
 ) -> Any:
-    """Append a message. An agent's message is signed by the caller, whatever name was sent."""
+    """Append a message. An agent's message is signed by the caller, whatever name was sent.
+
+    `visibility` "agents" keeps it from the customer (an internal remark); live listeners of the
+    conversation get a `message` event, the customer's chat only for "all". With `live_rules`, an
+    agent message into a live chat follows services.conversations' rules (who may speak to whom).
+    """
     require_tenant(principal, tenant_id)
     require(principal, Action.WRITE)
     now = deps.clock.now()
     raw = {"author_kind": author_kind, "body": body, "attachments": attachments, "author_name": author_name, "at": at}
+    seen_by = check_visibility(visibility)
     with deps.uow() as uow:
         scope = uow.tenant(tenant_id)
         interaction = scope.interactions.get(interaction_id)
         checked = _check_message(raw, interaction.created_at, now, now)
+        if live_rules and checked["author_kind"] == AuthorKind.AGENT.value:
+            from helpline.services.conversations import check_may_speak  # it builds on this module
+
+            check_may_speak(deps, principal, interaction, seen_by)
         customer_name = None
         if checked["author_kind"] == AuthorKind.CUSTOMER.value and not checked["author_name"]:
             customer = scope.customers.find(interaction.customer_id)
             customer_name = customer.display_name if customer is not None else None
-        message = scope.interactions.add_message(interaction.id, **_signed(checked, principal, customer_name))
+        message = scope.interactions.add_message(
+            interaction.id, visibility=seen_by, **_signed(checked, principal, customer_name)
+        )
         _announce(uow, deps, "interaction.updated", tenant_id, interaction, message_id=message.id)
+        announce_message(uow, deps, tenant_id, message)
         uow.commit()
         return message
 
@@ -231,6 +246,55 @@ def list_messages(
         repo.get(interaction_id)
         rows, total = repo.messages(interaction_id, page)
         return rows, total
+
+
+# --- live conversation events (shared with services/chat.py and services/conversations.py) -----
+
+VISIBILITIES = ("all", "agents")
+
+
+def check_visibility(value: object) -> str:
+    if value not in VISIBILITIES:
+        raise ValidationFailed("visibility must be 'all' (the customer sees it) or 'agents'", field="visibility")
+    return str(value)
+
+
+def live_topics(deps: Deps, interaction_id: int, *, staff: bool = True, customer: bool = False) -> list[str]:
+    """Where a live event about one conversation goes: its monitors and holders, and its customer's chat."""
+    topics: list[str] = []
+    if staff:
+        topics.append(f"interaction:{interaction_id}")
+        holders = deps.routing.holders(interaction_id) if deps.routing is not None else {}
+        topics.extend(f"agent:{user_id}" for user_id, phase in holders.items() if phase != "left")
+    if customer:
+        topics.append(f"chat:{interaction_id}")
+    return topics
+
+
+def message_view(message: Any) -> dict[str, Any]:
+    """A message as live events and the chat API show it (no staff user ids)."""
+    return {
+        "id": message.id,
+        "author_kind": message.author_kind,
+        "author_name": message.author_name,
+        "body": message.body,
+        "at": message.at.isoformat(),
+        "attachments": list(message.attachments or []),
+        "visibility": message.visibility or "all",
+    }
+
+
+def announce_message(uow: UnitOfWork, deps: Deps, tenant_id: int, message: Any) -> None:
+    """After commit: a `message` event to the staff of the conversation, and to the customer if visible."""
+    data = message_view(message)
+    interaction_id = message.interaction_id
+
+    def publish() -> None:
+        topics = live_topics(deps, interaction_id, customer=data["visibility"] == "all")
+        event = {"type": "message", "topics": topics, "tenant_id": tenant_id, "interaction_id": interaction_id}
+        deps.events.publish({**event, "message": data})
+
+    uow.after_commit(publish)
 
 
 # --- shared with services/cases.py: run inside the caller's unit of work ----------------------

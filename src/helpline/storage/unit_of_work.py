@@ -9,13 +9,29 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from helpline.domain.errors import Conflict, ValidationFailed
+from helpline.storage.repositories.agents import AgentRepository
 from helpline.storage.repositories.bulk import BulkRepository
 from helpline.storage.repositories.cases import CaseRepository, NoteRepository
 from helpline.storage.repositories.center import CenterRepositories
+from helpline.storage.repositories.chat import ChatRepository
 from helpline.storage.repositories.customers import CustomerRepository
 from helpline.storage.repositories.interactions import InteractionRepository
 from helpline.storage.repositories.queues import QueueRepository
+from helpline.storage.repositories.routing import RoutingRepository, TenantRoutingRepository
 from helpline.storage.repositories.security import ApiTokenRepository, AuditRepository
+
+
+class CenterScope(CenterRepositories):
+    """The center-wide repositories plus routing's: agents serve several tenants, and the router
+    is rebuilt for every tenant at once."""
+
+    @cached_property
+    def agents(self) -> AgentRepository:
+        return AgentRepository(self.session)
+
+    @cached_property
+    def routing(self) -> RoutingRepository:
+        return RoutingRepository(self.session)
 
 
 class TenantScope:
@@ -46,6 +62,15 @@ class TenantScope:
         return QueueRepository(self.session, self.tenant_id)
 
     @cached_property
+    def routing(self) -> TenantRoutingRepository:
+        return TenantRoutingRepository(self.session, self.tenant_id)
+
+    @cached_property
+    def chat(self) -> ChatRepository:
+        """Web chat sessions and attachments."""
+        return ChatRepository(self.session, self.tenant_id)
+
+    @cached_property
     def tokens(self) -> ApiTokenRepository:
         return ApiTokenRepository(self.session, self.tenant_id)
 
@@ -67,7 +92,7 @@ class SqlUnitOfWork:
 
     def __enter__(self) -> SqlUnitOfWork:
         self.session = self._factory()
-        self.center = CenterRepositories(self.session)
+        self.center = CenterScope(self.session)
         return self
 
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:

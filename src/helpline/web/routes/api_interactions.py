@@ -6,13 +6,15 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import Field
 
+from helpline.domain import chat as chat_rules
 from helpline.domain import interactions as rules
 from helpline.domain.pagination import MAX_LIMIT
-from helpline.services import interactions
+from helpline.services import conversations, interactions
 from helpline.web.dependencies import TenantContext, TenantDep
+from helpline.web.routes.api_chat import file_response
 from helpline.web.schemas import Input, ListOf, Output
 
 router = APIRouter(tags=["interactions"])
@@ -44,6 +46,13 @@ class MessageIn(Input):
         None, max_length=rules.MAX_AUTHOR_NAME, description="ignored for agent messages, which are signed by the caller"
     )
     at: datetime | None = Field(None, description="when it was written; never in the future")
+    visibility: str = Field(
+        "all", max_length=10, description="'all' (the customer sees it in a chat) or 'agents' (staff only)"
+    )
+
+
+class WhisperIn(Input):
+    body: str = Field(max_length=chat_rules.MAX_MESSAGE)
 
 
 class InteractionIn(Input):
@@ -106,6 +115,7 @@ class MessageOut(Output):
     at: datetime
     body: str
     attachments: list[dict[str, Any]]
+    visibility: str = "all"
 
 
 def _out(row: object) -> InteractionOut:
@@ -196,12 +206,11 @@ def _step(t: TenantContext, interaction_id: int, action: str, body: StepIn) -> I
     )
 
 
+# Accept, end and wrap-up belong to the router (api_routing); queue and offer stay here as plain
+# record-keeping steps for integrations that route elsewhere.
 for _path, _action in (
     ("queue", "queue"),
     ("offer", "offer"),
-    ("accept", "accept"),
-    ("end", "end"),
-    ("wrap-up", "wrap_up"),
 ):
     router.add_api_route(
         f"{BASE}/{{interaction_id}}/{_path}",
@@ -223,7 +232,41 @@ def list_messages(interaction_id: int, t: TenantDep, limit: Limit = 50, offset: 
 
 @router.post(BASE + "/{interaction_id}/messages", response_model=MessageOut, status_code=201)
 def add_message(interaction_id: int, body: MessageIn, t: TenantDep) -> MessageOut:
+    """Append a message; live listeners get it at once (the customer's chat too, if visibility is 'all').
+
+    While a chat is live, staff messages follow its rules: its agents write to the customer; a
+    supervisor whispers (visibility 'agents') or barges in first."""
     fields = body.model_dump()
     return MessageOut.model_validate(
-        interactions.add_message(t.deps, t.principal, t.tenant_id, interaction_id, **fields)
+        interactions.add_message(t.deps, t.principal, t.tenant_id, interaction_id, live_rules=True, **fields)
     )
+
+
+# --- the staff side of a live conversation -------------------------------------------------------
+
+
+@router.post(BASE + "/{interaction_id}/typing", status_code=204)
+def typing(interaction_id: int, t: TenantDep) -> Response:
+    """Tell the customer (and monitors) that you are typing; send it every few seconds while typing."""
+    conversations.typing(t.deps, t.principal, t.tenant_id, interaction_id)
+    return Response(status_code=204)
+
+
+@router.post(BASE + "/{interaction_id}/whisper", response_model=MessageOut, status_code=201)
+def whisper(interaction_id: int, body: WhisperIn, t: TenantDep) -> MessageOut:
+    """A supervisor's message to the agents of the conversation; the customer never sees it."""
+    return MessageOut.model_validate(conversations.whisper(t.deps, t.principal, t.tenant_id, interaction_id, body.body))
+
+
+@router.post(BASE + "/{interaction_id}/barge", response_model=InteractionOut)
+def barge(interaction_id: int, t: TenantDep) -> InteractionOut:
+    """A supervisor joins the live conversation visibly; the customer is told."""
+    return _out(conversations.barge(t.deps, t.principal, t.tenant_id, interaction_id))
+
+
+@router.get(BASE + "/{interaction_id}/attachments/{attachment_id}", response_class=Response)
+def download_attachment(
+    interaction_id: int, attachment_id: Annotated[int, Path(ge=1, le=rules.MAX_ID)], t: TenantDep
+) -> Response:
+    """A file sent in the conversation."""
+    return file_response(conversations.attachment(t.deps, t.principal, t.tenant_id, interaction_id, attachment_id))
