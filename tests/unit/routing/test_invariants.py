@@ -367,9 +367,8 @@ class RouterMachine(RuleBasedStateMachine):
         assert item is not None
         targets = [q.id for q in QUEUES if q.tenant_id == item.tenant_id and q.channel == item.channel]
         target = data.draw(st.sampled_from(targets))
-        let_go = list(self.r.holders(wid))
+        self.excluded[wid] = set(self.r.holders(wid))  # who lets go is not offered it again there
         self.apply(self.r.transfer_to_queue(wid, target, self.now))
-        self.excluded[wid] = set(let_go)
 
     @precondition(lambda self: self.enqueued and self.specs)
     @rule(data=st.data())

@@ -280,7 +280,7 @@
     slot(offer.el, "customer").textContent = offer.customer;
     slot(offer.el, "tenant").textContent = offer.tenantName || tenantNames[offer.tenant] || offer.tenant;
     slot(offer.el, "queue").textContent = offer.queue ? "Queue " + offer.queue : "";
-    slot(offer.el, "subject").textContent = offer.subject ? "· " + offer.subject : "";
+    slot(offer.el, "subject").textContent = offer.subject && offer.subject !== offer.queue ? "· " + offer.subject : "";
     slot(offer.el, "why").textContent = offer.why ? "Why you: " + offer.why : "";
     state.offers.set(offer.id, offer);
     $("offers").appendChild(offer.el);
@@ -428,7 +428,7 @@
     ch.textContent = channelLabel(conv.channel);
     slot(conv.el, "tenant").textContent = conv.tenantName || tenantNames[conv.tenant] || conv.tenant;
     slot(conv.el, "queue").textContent = conv.queue ? "via " + conv.queue : "";
-    slot(conv.el, "subject").textContent = conv.subject ? "· " + conv.subject : "";
+    slot(conv.el, "subject").textContent = conv.subject && conv.subject !== conv.queue ? "· " + conv.subject : "";
     slot(conv.el, "transcript").href = "/t/" + encodeURIComponent(conv.tenant) + "/interactions/" + conv.id;
     var textarea = conv.el.querySelector(".composer textarea");
     textarea.id = "reply-" + conv.id;
@@ -465,6 +465,7 @@
     phase.className = "badge phase-" + (conv.phase || "active");
     slot(conv.tab, "phase").textContent = wrapping ? "wrap-up" : "";
     conv.tab.classList.toggle("is-wrapping", wrapping);
+    conv.el.classList.toggle("is-wrapping", wrapping);
     conv.el.querySelector(".composer").hidden = wrapping;
     conv.el.querySelector(".wrapup").hidden = !wrapping;
     conv.el.querySelector('[data-act="end"]').hidden = wrapping;
@@ -620,6 +621,8 @@
     // A file sent on its own has its name as the body: the link below says it already.
     var onlyFile = files.some(function (a) { return a.filename === m.body; });
     if (m.body && !onlyFile) body.textContent = m.body; else body.remove();
+    // Another staff member in the chat (a barging supervisor, a second agent): not blue like our own.
+    if (kind === "agent" && !mine && !internal && body.parentNode) body.classList.add("colleague");
     if (files.length) {
       var ul = document.createElement("ul");
       ul.className = "attachments";

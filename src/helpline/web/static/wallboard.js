@@ -632,7 +632,7 @@
     $("monitor-typing").textContent = "";
     $("whisper-form").hidden = false;
     $("barge-form").hidden = true;
-    $("barge-button").hidden = false;
+    $("barge-row").hidden = false;
     $("monitor").hidden = false;
     var url = "/api/v1/events?tenant=" + encodeURIComponent(TENANT) + "&interaction=" + id;
     monitor.source = new EventSource(url);
@@ -742,7 +742,7 @@
           $("monitor-mode").textContent = "In the chat";
           $("monitor-hint").textContent = "You joined the chat: the customer sees what you write. Whispers still reach only the agent.";
           $("barge-form").hidden = false;
-          button.hidden = true;
+          $("barge-row").hidden = true;
           $("barge-body").focus();
         })
         .catch(failed("Could not barge in"))
