@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
-from fastapi import FastAPI
 
 from bench.harness import console, free_port, fresh_postgres, fresh_sqlite, percentile, report
 from helpline.bootstrap import build
@@ -49,32 +48,13 @@ SSE_TIMEOUT = httpx.Timeout(30.0, read=None)  # streams are quiet for up to a he
 # --- the server ---------------------------------------------------------------------------------
 
 
-def make_app() -> FastAPI:
-    """The application as `helpline serve` builds it.
-
-    While the generic lifecycle routes of api_interactions (accept, end, wrap-up) are registered
-    ahead of the routing service's routes of the same path, the routing ones are moved first here,
-    so that accepting goes through the router; once app.py orders them so, this changes nothing.
-    """
-    from helpline.web.app import create_app
-    from helpline.web.routes import api_routing
-
-    app = create_app()
-    routes = app.router.routes
-    for route in list(routes):
-        if getattr(route, "original_router", None) is api_routing.router:
-            routes.remove(route)
-            routes.insert(0, route)
-    return app
-
-
 @contextmanager
 def serve(database_url: str) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "HELPLINE_DATABASE_URL": database_url}
     with tempfile.TemporaryFile() as errors:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "bench.chat_load:make_app", "--factory", "--port", str(port), *QUIET],
+            [sys.executable, "-m", "uvicorn", "helpline.web.app:create_app", "--factory", "--port", str(port), *QUIET],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=errors,

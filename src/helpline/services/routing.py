@@ -1160,7 +1160,16 @@ def desktop(deps: Deps, principal: Principal) -> dict[str, Any]:
                     }
                 )
             else:
-                held.append({**item, "accepted_at": _iso(row.accepted_at) if row.accepted_at else None})
+                # Times let a reloaded desktop show the wrap-up countdown from the real end.
+                wrap_up = info.spec.wrap_up_seconds if info else 60.0
+                held.append(
+                    {
+                        **item,
+                        "accepted_at": _iso(row.accepted_at) if row.accepted_at else None,
+                        "ended_at": _iso(row.ended_at) if row.ended_at else None,
+                        "wrap_up_ends_at": _iso(row.ended_at + timedelta(seconds=wrap_up)) if row.ended_at else None,
+                    }
+                )
     return {
         "user_id": user_id,
         "name": principal.name,

@@ -157,8 +157,10 @@ class RouterMachine(RuleBasedStateMachine):
         return found
 
     # --- effects --------------------------------------------------------------------------
-    def apply(self, effects: Iterable[Effect]) -> list[Effect]:
+    def apply(self, effects: Iterable[Effect], *, timers: bool = False) -> list[Effect]:
         effects = list(effects)
+        if not timers:  # timers may make an older item eligible mid-call; other calls change nothing but load
+            self.check_order_within_call(effects)
         for e in effects:
             if e.kind is EffectKind.OFFER_TIMED_OUT:
                 assert e.agent_id is not None
@@ -177,6 +179,22 @@ class RouterMachine(RuleBasedStateMachine):
         item = self.r.work(wid)
         if item is not None and agent_id in [p.agent_id for p in item.preferred]:
             self.pref_done.add(wid)
+
+    def check_order_within_call(self, effects: list[Effect]) -> None:
+        """Several items handed to one agent in one call come in arrival order within a queue and priority."""
+        last: dict[tuple[int, int, int], int] = {}
+        for e in effects:
+            if e.kind is not EffectKind.OFFERED or e.explanation is None or e.explanation.strategy != "best_item":
+                continue
+            item = self.enqueued[e.work_id]
+            queue_id = self.r.work(e.work_id).queue_id  # type: ignore[union-attr]
+            key = (e.agent_id or 0, queue_id, item.priority)
+            if key in last:
+                earlier = self.enqueued[last[key]]
+                assert (earlier.enqueued_at, self.arrival[earlier.id]) < (item.enqueued_at, self.arrival[item.id]), (
+                    f"agent {e.agent_id} got {e.work_id} after the younger {last[key]}"
+                )
+            last[key] = e.work_id
 
     def check_fifo(self, offer: Effect) -> None:
         assert offer.agent_id is not None
@@ -404,7 +422,7 @@ class RouterMachine(RuleBasedStateMachine):
     def tick(self, seconds: float) -> None:
         self.now += seconds
         effects = self.r.tick(self.now)
-        self.apply(effects)
+        self.apply(effects, timers=True)
         ended = {e.work_id for e in effects if e.kind is EffectKind.WRAP_UP_ENDED}
         assert ended <= self.may_vanish
         due = self.r.next_timer()

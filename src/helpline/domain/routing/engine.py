@@ -103,7 +103,8 @@ from helpline.domain.routing.records import (
 )
 from helpline.domain.routing.strategies import Option, pick, reason
 
-SCAN_LIMIT = 64  # items looked at per queue when an agent asks for work; bounds the worst case
+SCAN_LIMIT = 64  # items looked at per lane of a queue when an agent asks for work; bounds the worst case
+MAX_SKIPPED = 3  # items an agent asking for work passed over, named in the explanation (kept short: hot path)
 SITE_WAIT_SECONDS = 60.0  # a site-bound item opens to every site after this when its queue has no relaxation
 PHASES = ("offered", "active", "wrap_up")
 AGENT_SIDE = "best_item"  # Explanation.strategy when a freed agent picked the item (not a queue strategy)
@@ -181,6 +182,21 @@ def validate_queue(spec: QueueSpec) -> None:
     validate_targets(spec.overflow)
     if spec.hours is not None:
         validate_hours(spec.hours)
+
+
+def _copy(work: Work) -> Work:
+    """The router's own copy (it updates queue_id and site as the item moves); cheaper than dataclasses.replace."""
+    return Work(
+        work.id,
+        work.tenant_id,
+        work.queue_id,
+        work.channel,
+        work.enqueued_at,
+        work.priority,
+        work.language,
+        tuple(work.preferred),
+        work.site,
+    )
 
 
 def validate_agent(spec: AgentSpec) -> None:
@@ -268,15 +284,15 @@ class Router:
         )
 
     def _rekey(self, q: QueueRecord) -> None:
-        entries = []
-        for entry in q.waiting:
-            item = entry[3]
+        items = [entry[3] for entry in q.waiting]
+        q.lanes = {}
+        for item in items:
             item.key = q.key(item)
-            entries.append(item.key)
+            item.lane = None
+            self._enlane(item)
         for item_id in q.offered:
             self._items[item_id].key = q.key(self._items[item_id])
-        entries.sort()
-        q.waiting = entries
+        q.waiting = sorted(item.key for item in items)
 
     def _recompute_candidates(self, q: QueueRecord) -> None:
         spec = q.spec
@@ -303,11 +319,13 @@ class Router:
         entries[:] = [e for e in entries if e[0] is not q]
         entries.append((q, fit[0], fit[1]))
         entries.sort(key=lambda e: e[0].id)
+        agent.free_on = {}
         self._refresh_one(agent, q)
 
     def _unlink(self, agent: AgentRecord, q: QueueRecord) -> None:
         q.cands.pop(agent.id, None)
         q.free.discard(agent.id)
+        q.free_meets.discard(agent.id)
         for channel, entries in list(agent.scan.items()):
             kept = [e for e in entries if e[0] is not q]
             if kept:
@@ -327,6 +345,7 @@ class Router:
             agent.spec = spec
             agent.langs = frozenset(filter(None, (primary_language(t) for t in spec.languages)))
             agent.load.reprofile(spec.profile)
+            agent.free_on = {}
         for tenant_id in spec.tenants:
             self._tenant_agents.setdefault(tenant_id, set()).add(spec.id)
             for skill in spec.skills:
@@ -414,7 +433,7 @@ class Router:
         q = self._check_new_work(work)
         if q.spec.hours is not None and not is_open(q.spec.hours, now):
             return [Effect(EffectKind.CLOSED, work.id, to_queue_id=q.id, detail="outside business hours", at=now)]
-        work = replace(work, preferred=tuple(work.preferred))
+        work = _copy(work)
         if q.chooser:
             target = q.chooser.next()
             if target.kind == "partner":
@@ -676,9 +695,11 @@ class Router:
                 detail = f"preferred agents -> any after {spec.preferred_wait_seconds:g} s"
             elif kind == _LANG:
                 item.lang_open = True
+                self._relane(item)
                 detail = f"language {item.lang} -> any after {spec.language_wait_seconds:g} s"
             else:
                 item.site_open = True
+                self._relane(item)
                 detail = f"site {item.work.site} -> any after {self._site_wait(item.queue):g} s"
             item.relaxed.append(detail)
             effects.append(Effect(EffectKind.RELAXED, work_id, detail=detail, at=now))
@@ -727,9 +748,10 @@ class Router:
                 return
             item.level += 1  # an unusable target: skip the step
         else:
+            detail = q.step_texts[item.level]
             item.level += 1
             item.need = step.min_proficiency if step.min_proficiency is not None else 0
-            detail = explain.step_text(q.spec.skills, step)
+            self._relane(item)
             item.relaxed.append(detail)
             effects.append(Effect(EffectKind.RELAXED, item.id, detail=detail, at=now))
         self._schedule_step(item)
@@ -747,7 +769,7 @@ class Router:
         q = self._check_new_work(work)
         agents = [self._agent(a) for a in agent_ids]
         self._seq += 1
-        item = ItemRecord(replace(work, preferred=tuple(work.preferred)), q, self._seq)
+        item = ItemRecord(_copy(work), q, self._seq)
         self._items[work.id] = item
         item.state = {"offered": OFFERED, "active": ACTIVE, "wrap_up": ENDED}[phase]
         for agent in agents:
@@ -773,7 +795,7 @@ class Router:
     def restore_waiting(self, work: Work) -> None:
         q = self._check_new_work(work)
         self._seq += 1
-        item = ItemRecord(replace(work, preferred=tuple(work.preferred)), q, self._seq)
+        item = ItemRecord(_copy(work), q, self._seq)
         self._items[work.id] = item
         self._insert(item, q)
         self._pending.append(item)
@@ -897,19 +919,29 @@ class Router:
         available = agent.presence is _AVAILABLE
         load = agent.load
         agent_id = agent.id
+        free_on = agent.free_on
         for channel, entries in agent.scan.items():
-            if available and load.can_take(channel):
-                for entry in entries:
-                    entry[0].free.add(agent_id)
+            now_free = available and load.can_take(channel)
+            if free_on.get(channel) is now_free:
+                continue  # unchanged for this channel: the sets are already right
+            free_on[channel] = now_free
+            if now_free:
+                for q, meets, _lowest in entries:
+                    q.free.add(agent_id)
+                    if meets:
+                        q.free_meets.add(agent_id)
             else:
-                for entry in entries:
-                    entry[0].free.discard(agent_id)
+                for q, _meets, _lowest in entries:
+                    q.free.discard(agent_id)
+                    q.free_meets.discard(agent_id)
 
     def _refresh_one(self, agent: AgentRecord, q: QueueRecord) -> None:
+        q.free.discard(agent.id)
+        q.free_meets.discard(agent.id)
         if agent.presence is _AVAILABLE and agent.load.can_take(q.channel):
             q.free.add(agent.id)
-        else:
-            q.free.discard(agent.id)
+            if q.cands[agent.id][0]:
+                q.free_meets.add(agent.id)
 
     def _release(self, agent: AgentRecord, item: ItemRecord, now: float) -> None:
         del agent.holding[item.id]
@@ -931,11 +963,14 @@ class Router:
             self._close_pref_window(item)
 
     def _close_pref_window(self, item: ItemRecord) -> None:
+        if not item.pref_open:
+            return
         item.pref_open = False
         for agent_id in item.pref_ids:
             agent = self._agents.get(agent_id)
             if agent is not None:
                 agent.pref_items.discard(item.id)
+        self._relane(item)
 
     def _drop(self, item: ItemRecord) -> None:
         self._close_pref_window(item)
@@ -959,17 +994,54 @@ class Router:
         item.state = WAITING
         item.lang = primary_language(item.work.language or q.spec.language)
         insort(q.waiting, item.key)
+        self._enlane(item)
 
     def _unwait(self, item: ItemRecord) -> None:
         waiting = item.queue.waiting
         del waiting[bisect_left(waiting, item.key)]
+        self._delane(item)
 
     def _requeue(self, item: ItemRecord, now: float) -> None:
         """Back to its place in its queue (an offer came to nothing)."""
         item.state = WAITING
         insort(item.queue.waiting, item.key)
+        self._enlane(item)
         if not item.armed:
             self._arm(item, now)
+
+    @staticmethod
+    def _enlane(item: ItemRecord) -> None:
+        site = item.work.site
+        lane_key = (
+            item.need,
+            None if item.lang_open else item.lang,
+            None if site is None or item.site_open else site,
+            item.pref_open,
+        )
+        lanes = item.queue.lanes
+        lane = lanes.get(lane_key)
+        if lane is None:
+            lane = lanes[lane_key] = []
+        insort(lane, item.key)
+        item.lane = lane
+        item.lane_key = lane_key
+
+    @staticmethod
+    def _delane(item: ItemRecord) -> None:
+        lane = item.lane
+        if lane is None:
+            return
+        del lane[bisect_left(lane, item.key)]
+        if not lane:
+            del item.queue.lanes[item.lane_key]  # type: ignore[arg-type]
+        item.lane = None
+        item.lane_key = None
+
+    def _relane(self, item: ItemRecord) -> None:
+        """The item's demands changed (relaxed, window over...): move it to its new lane if it waits."""
+        if item.lane is not None:
+            self._delane(item)
+            self._enlane(item)
 
     @staticmethod
     def _site_wait(q: QueueRecord) -> float:
@@ -991,7 +1063,7 @@ class Router:
         while level < len(steps) and steps[level].after_seconds <= waited and steps[level].overflow_queue_id is None:
             step = steps[level]
             need = step.min_proficiency if step.min_proficiency is not None else 0
-            item.relaxed.append(explain.step_text(spec.skills, step))
+            item.relaxed.append(q.step_texts[level])
             level += 1
         item.level, item.need = level, need
         self._schedule_step(item)
@@ -1019,6 +1091,7 @@ class Router:
                 item.relaxed.append(f"site {item.work.site} -> any after {site_wait:g} s")
             else:
                 self._push(enqueued + site_wait, _SITE, item.id, 0, token)
+        self._relane(item)
 
     def _schedule_step(self, item: ItemRecord) -> None:
         steps = item.queue.steps
@@ -1050,6 +1123,7 @@ class Router:
             index = bisect_left(waiting, item.key)
             if index < len(waiting) and waiting[index][3] is item:
                 del waiting[index]
+            self._delane(item)
         item.state = OFFERED
         item.offered_to = agent.id
         item.holders[agent.id] = "offered"
@@ -1100,7 +1174,7 @@ class Router:
             return
         strategy = q.spec.strategy
         options: list[Option] = []
-        for agent_id in free:
+        for agent_id in q.free_meets if item.need < 0 else free:
             agent = agents[agent_id]
             if self._fits(agent, cands[agent_id], item):
                 occupancy = agent.load.occupancy() if strategy is Strategy.LEAST_OCCUPIED else 0.0
@@ -1190,70 +1264,71 @@ class Router:
         load = agent.load
         langs = agent.langs
         site = agent.spec.site
-        best: ItemRecord | None = None
+        best: tuple[float, float, int, ItemRecord] | None = None
         best_eff = 0.0
-        best_enq = 0.0
-        best_seq = 0
         heads = 0
-        skipped: list[PassedOver] | None = None
+        skipped: list[tuple[ItemRecord, bool, int]] | None = None
         for channel, entries in agent.scan.items():
             if not load.can_take(channel):
                 continue
             for q, meets, lowest in entries:
-                waiting = q.waiting
-                if not waiting:
+                lanes = q.lanes
+                if not lanes:
                     continue
-                looked = 0
-                for entry in waiting:
-                    if looked >= SCAN_LIMIT:
-                        break
-                    looked += 1
-                    item = entry[3]
-                    excluded = item.excluded
-                    need = item.need
-                    lang = item.lang
-                    item_site = item.work.site
+                head: tuple[float, float, int, ItemRecord] | None = None
+                for (need, lang, lane_site, in_window), lane in lanes.items():
                     if (
-                        (excluded is not None and agent_id in excluded)
-                        or (item.pref_open and agent_id not in item.pref_ids and self._restricted(item))
-                        or (not meets if need < 0 else need > lowest)
-                        or (lang is not None and not item.lang_open and lang not in langs)
-                        or (item_site is not None and not item.site_open and item_site != site)
+                        (not meets if need < 0 else need > lowest)
+                        or (lang is not None and lang not in langs)
+                        or (lane_site is not None and lane_site != site)
                     ):
                         if skipped is None:
                             skipped = []
-                        if len(skipped) < explain.MAX_PASSED_OVER:
-                            restricted = item.pref_open and self._restricted(item)
-                            skipped.append(
-                                PassedOver(item.id, explain.item_refusal(agent, meets, lowest, item, restricted))
-                            )
+                        if len(skipped) < MAX_SKIPPED:
+                            skipped.append((lane[0][3], meets, lowest))
                         continue
-                    heads += 1
-                    eff = q.aging60 * now - entry[0]
-                    if (
-                        best is None
-                        or eff > best_eff
-                        or (eff == best_eff and (entry[1] < best_enq or (entry[1] == best_enq and entry[2] < best_seq)))
-                    ):
-                        best, best_eff, best_enq, best_seq = item, eff, entry[1], entry[2]
-                    break
+                    if head is not None and lane[0] > head:
+                        continue  # a lane is sorted: its best cannot come before this queue's head so far
+                    looked = 0
+                    for entry in lane:
+                        if looked >= SCAN_LIMIT:
+                            break
+                        looked += 1
+                        item = entry[3]
+                        excluded = item.excluded
+                        if (excluded is not None and agent_id in excluded) or (
+                            in_window and agent_id not in item.pref_ids and self._restricted(item)
+                        ):
+                            continue
+                        if head is None or entry < head:
+                            head = entry
+                        break
+                if head is None:
+                    continue
+                heads += 1
+                eff = q.aging60 * now - head[0]
+                if best is None or eff > best_eff or (eff == best_eff and head[1:3] < best[1:3]):
+                    best, best_eff = head, eff
         if best is None:
             return False
-        waited = now - best.work.enqueued_at
+        item = best[3]
+        waited = now - item.work.enqueued_at
         text = (
             f"{agent.spec.name} had free capacity; the highest-priority item they could take "
             f"among {heads} at the head of their queues (waited {waited:.0f} s, priority {best_eff:.1f})"
         )
-        preferred = self._preferred_reason(best, agent_id) if best.pref_ids else None
-        interpreter = best.lang is not None and best.lang not in langs
+        preferred = self._preferred_reason(item, agent_id) if item.pref_ids else None
+        interpreter = item.lang is not None and item.lang not in langs
         explanation = Explanation(
             strategy=AGENT_SIDE,
             reason=text + ", interpreter needed" if interpreter else text,
             candidates=heads,
-            passed_over=tuple(skipped) if skipped else (),
-            relaxed=tuple(best.relaxed),
+            passed_over=tuple(PassedOver(i.id, explain.item_refusal(agent, m, lo, i, False)) for i, m, lo in skipped)
+            if skipped
+            else (),
+            relaxed=tuple(item.relaxed),
             interpreter_needed=interpreter,
             preferred=preferred,
         )
-        self._offer(best, agent, now, explanation, effects)
+        self._offer(item, agent, now, explanation, effects)
         return True

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from helpline.domain.routing.model import Presence
+from helpline.domain.routing.records import AgentRecord, Fit, ItemRecord, skills_text, step_text
 
-from helpline.domain.routing.model import Presence, RelaxStep
-from helpline.domain.routing.records import AgentRecord, Fit, ItemRecord
+__all__ = ["MAX_PASSED_OVER", "agent_refusal", "item_refusal", "skill_gap", "skills_text", "step_text"]
 
 MAX_PASSED_OVER = 5  # explanations list the first few passed-over agents or items, not all
-
-
-def skills_text(skills: Mapping[str, int]) -> str:
-    return ", ".join(f"{skill}>={level}" for skill, level in skills.items()) or "no skills"
-
-
-def step_text(skills: Mapping[str, int], step: RelaxStep) -> str:
-    after = f"after {step.after_seconds:g} s"
-    if step.min_proficiency is None:
-        return f"proficiency {skills_text(skills)} -> any level {after}"
-    return f"proficiency {skills_text(skills)} -> >={step.min_proficiency} {after}"
 
 
 def skill_gap(agent: AgentRecord, item: ItemRecord) -> str | None:

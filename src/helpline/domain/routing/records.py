@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from helpline.domain.routing.capacity import Load
@@ -17,6 +18,17 @@ STATE_NAMES = ("waiting", "offered", "active", "ended")
 # and with a limit for the channel, get a fit at all.
 Fit = tuple[bool, int, int]
 NO_SKILLS_PROFICIENCY = 5  # a queue without skills: every agent counts as fully proficient
+
+
+def skills_text(skills: Mapping[str, int]) -> str:
+    return ", ".join(f"{skill}>={level}" for skill, level in skills.items()) or "no skills"
+
+
+def step_text(skills: Mapping[str, int], step: RelaxStep) -> str:
+    after = f"after {step.after_seconds:g} s"
+    if step.min_proficiency is None:
+        return f"proficiency {skills_text(skills)} -> any level {after}"
+    return f"proficiency {skills_text(skills)} -> >={step.min_proficiency} {after}"
 
 
 def primary_language(tag: str | None) -> str | None:
@@ -44,6 +56,7 @@ def fit_for(spec: AgentSpec, queue: QueueSpec) -> Fit | None:
 
 class AgentRecord:
     __slots__ = (
+        "free_on",
         "holding",
         "id",
         "idle_since",
@@ -68,6 +81,14 @@ class AgentRecord:
         # channel -> [(queue, meets, min proficiency)] for the queues this agent could serve.
         self.scan: dict[str, list[tuple[QueueRecord, bool, int]]] = {}
         self.pref_items: set[int] = set()  # items inside their preferred-agent window that name this agent
+        self.free_on: dict[str, bool] = {}  # channel -> whether the queues' free sets hold them (cache)
+
+
+# A lane groups the waiting items of a queue that make the same demands on an agent:
+# (need, closed language or None, closed site or None, inside a preferred-agent window). An agent
+# asking for work checks a lane's demands once instead of item by item.
+Lane = list[tuple[float, float, int, "ItemRecord"]]
+LaneKey = tuple[int, str | None, str | None, bool]
 
 
 class QueueRecord:
@@ -78,10 +99,13 @@ class QueueRecord:
         "channel",
         "chooser",
         "free",
+        "free_meets",
         "held",
         "id",
+        "lanes",
         "offered",
         "spec",
+        "step_texts",
         "steps",
         "tenant_id",
         "waiting",
@@ -91,8 +115,10 @@ class QueueRecord:
         self.id = spec.id
         self.tenant_id = spec.tenant_id
         self.waiting: list[tuple[float, float, int, ItemRecord]] = []  # sorted routing order
+        self.lanes: dict[LaneKey, Lane] = {}  # the same items split by what they demand, each sorted
         self.cands: dict[int, Fit] = {}  # agent id -> fit, for every agent who could ever serve the queue
         self.free: set[int] = set()  # of those: AVAILABLE and able to take one more item of the channel now
+        self.free_meets: set[int] = set()  # of those: meeting the queue's own per-skill minimums
         self.offered: set[int] = set()
         self.held: set[int] = set()
         self.chooser = Chooser(spec.overflow)
@@ -104,6 +130,7 @@ class QueueRecord:
         self.aging60 = spec.aging_per_minute / 60.0
         self.base = spec.priority
         self.steps: tuple[RelaxStep, ...] = tuple(sorted(spec.relaxation, key=lambda s: s.after_seconds))
+        self.step_texts: tuple[str, ...] = tuple(step_text(spec.skills, step) for step in self.steps)
 
     def key(self, item: ItemRecord) -> tuple[float, float, int, ItemRecord]:
         """Static order key: effective priority grows linearly for everyone, so this sorts the same at any instant."""
@@ -118,6 +145,8 @@ class ItemRecord:
         "holders",
         "id",
         "key",
+        "lane",
+        "lane_key",
         "lang",
         "lang_open",
         "level",
@@ -164,3 +193,5 @@ class ItemRecord:
         self.token = 0  # placement token: timers of an older placement are stale
         self.armed = False  # timers and flags set for the current placement
         self.visited: set[int] = {queue.id}  # queues it has overflowed through (no loops)
+        self.lane: Lane | None = None  # the lane it waits in (None when not waiting)
+        self.lane_key: LaneKey | None = None
