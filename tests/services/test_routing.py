@@ -572,3 +572,18 @@ def test_steps_recorded_by_an_integration_follow_the_plain_lifecycle(world: Worl
     row = stored(world, call)
     assert (row.status, row.disposition_code, row.agent_id) == ("wrapped_up", "resolved", me)
     assert row.ended_at == clock.now() and row.wrapped_up_at == clock.now()
+
+
+def test_an_agent_taken_off_a_tenant_or_deactivated_gets_none_of_its_work(world: World) -> None:
+    queue = make_queue(world)
+    moved, leaving = make_agent(world, "Moved"), make_agent(world, "Leaving")
+    available(world, moved)
+    available(world, leaving)
+    admin = world.principal("admin")
+    users.update_user(deps(world), admin, moved, {"tenant_ids": [world.tenants["globex"].id]})
+    users.update_user(deps(world), admin, leaving, {"is_active": False})
+    status = route(world, contact(world), queue)
+    assert status.status == "queued"  # nobody left who may take acme's chat
+    stay = make_agent(world, "Stays")
+    available(world, stay)
+    assert [e["interaction_id"] for e in events_of(world, "offer") if e["topics"] == [f"agent:{stay}"]]

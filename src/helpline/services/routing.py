@@ -376,6 +376,22 @@ class Routing:
             if effects:
                 self.apply(effects)
 
+    def user_changed(self, user_id: int) -> None:
+        """A user's tenants, role or active flag changed (committed). The router follows at once:
+        an agent taken off a tenant is offered none of its work from now on, a deactivated one none."""
+        with self.lock:
+            if not self.loaded:
+                return
+        spec = agent_service.sync_agent(self.deps, user_id)
+        if spec is not None:
+            self.agent_changed(spec)
+            return
+        with self.lock:
+            if user_id in self.agents:
+                effects = self.router.set_presence(user_id, Presence.OFFLINE, self.now())
+                if effects:
+                    self.apply(effects)
+
     def _refresh_tenants(self) -> None:
         with self.deps.uow() as uow:
             self.tenants = {t.id: _tenant_info(t) for t in uow.center.routing.tenants()}

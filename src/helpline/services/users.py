@@ -100,6 +100,8 @@ def update_user(deps: Deps, principal: Principal, user_id: int, changes: dict[st
             fields=sorted(k for k in changes if k != "password"),
             password_changed="password" in changes,
         )
+        if deps.routing is not None and {"tenant_ids", "role", "is_active"} & changes.keys():
+            uow.after_commit(lambda: deps.routing.user_changed(user.id))
         uow.commit()
         return user
 
