@@ -153,6 +153,7 @@ def test_customer_chats_agent_answers_supervisor_whispers_transcript_in_360(
     expect(transcript.locator(".msg-internal")).to_contain_text("Internal")
     expect(supervisor.locator(".kv")).to_contain_text("resolved")
     expect(supervisor.locator(".decisions")).to_contain_text(f"Offered → {demo.agent_name}")
+    expect(supervisor.locator("#interaction-notes")).to_contain_text("Travel notice set until the 30th.")
 
 
 def test_desktop_resumes_after_a_dropped_stream_without_losing_a_message(

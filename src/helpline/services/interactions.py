@@ -229,6 +229,19 @@ def add_message(
         return message
 
 
+MAX_NOTES_SHOWN = 100
+
+
+def list_notes(deps: Deps, principal: Principal, tenant_id: int, interaction_id: int) -> list[Any]:
+    """Staff notes written on one interaction (wrap-up notes), oldest first."""
+    require_tenant(principal, tenant_id)
+    require(principal, Action.READ)
+    with deps.uow() as uow:
+        scope = uow.tenant(tenant_id)
+        scope.interactions.get(interaction_id)
+        return scope.notes.for_interaction(interaction_id, MAX_NOTES_SHOWN)
+
+
 def list_messages(
     deps: Deps,
     principal: Principal,

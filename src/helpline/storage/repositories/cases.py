@@ -101,6 +101,11 @@ class NoteRepository(TenantRepository[Note]):
         """Oldest first, like a conversation."""
         return self.page(self.scoped().where(Note.case_id == case_id), page, Sort("created_at", descending=False))
 
+    def for_interaction(self, interaction_id: int, limit: int) -> list[Note]:
+        """Notes written on one interaction (the agent's wrap-up note), oldest first."""
+        query = self.scoped().where(Note.interaction_id == interaction_id).order_by(Note.created_at, Note.id)
+        return list(self.session.scalars(query.limit(limit)))
+
 
 def _order(sort: Sort) -> list[ColumnElement[Any]]:
     """Priority and status sort by rank; due times put cases without one last either way."""

@@ -191,6 +191,7 @@ def interaction_page(tp: InTenant, interaction_id: ObjectId) -> Response:
     queue_names = {q.id: q.name for q in queues.list_queues(t.deps, t.principal, t.tenant_id, limit=MAX_LIMIT)[0]}
     decisions = [_decision(d, staff, queue_names) for d in (interaction.routing or [])] if show_routing else []
     agents = _agents(interaction, messages, staff)
+    notes = interactions.list_notes(t.deps, t.principal, t.tenant_id, interaction.id)
     return render(
         "interaction.html",
         tp.page,
@@ -203,6 +204,7 @@ def interaction_page(tp: InTenant, interaction_id: ObjectId) -> Response:
         steps=_steps(interaction),
         show_routing=show_routing,
         decisions=decisions,
+        notes=notes,
     )
 
 
