@@ -403,9 +403,8 @@
   function joined(data) {
     if (data.role !== "supervisor") agentJoined = true;
     show(waiting, false);
-    if (data.role === "supervisor") {
-      systemLine((data.name || "A supervisor") + " (supervisor) joined the chat.");
-    } else {
+    // A supervisor's arrival is also a system message of the transcript, which shows it already.
+    if (data.role !== "supervisor") {
       subtitle.textContent = "Chatting with " + (data.name || "an agent");
       systemLine((data.name || "An agent") + " joined the chat.");
     }
