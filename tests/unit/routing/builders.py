@@ -68,12 +68,12 @@ def work(
 
 def router(*queues: QueueSpec, agents: Iterable[AgentSpec] = (), available: bool = True) -> Router:
     r = Router()
-    for spec in queues:
-        r.set_queue(spec, T0)
-    for spec in agents:
-        r.set_agent(spec, T0)
+    for queue_spec in queues:
+        r.set_queue(queue_spec, T0)
+    for agent_spec in agents:
+        r.set_agent(agent_spec, T0)
         if available:
-            r.set_presence(spec.id, Presence.AVAILABLE, T0)
+            r.set_presence(agent_spec.id, Presence.AVAILABLE, T0)
     return r
 
 

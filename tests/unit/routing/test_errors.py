@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
+from typing import Any
 
 import pytest
 
 from helpline.domain.errors import Conflict, NotFound, ValidationFailed
 from helpline.domain.routing.model import (
+    AgentSpec,
     CapacityProfile,
     Hours,
     OverflowTarget,
@@ -46,10 +49,10 @@ from .builders import T0, agent, queue, router, work
         ({"hours": Hours("UTC", {}, frozenset({"2026-13-45"}))}, "hours.closed_dates"),
     ],
 )
-def test_bad_queue_settings(settings: dict[str, object], field: str) -> None:
+def test_bad_queue_settings(settings: dict[str, Any], field: str) -> None:
     r = router()
     with pytest.raises(ValidationFailed) as failed:
-        r.set_queue(queue(1, "chat", **settings), T0)
+        r.set_queue(replace(queue(1, "chat"), **settings), T0)
     assert failed.value.field == field
 
 
@@ -74,7 +77,7 @@ def test_queue_without_a_channel_or_moving_tenant() -> None:
         agent(1, profile=CapacityProfile("bad", {"chat": 1}, max_total=-2)),
     ],
 )
-def test_bad_agent_settings(spec) -> None:  # type: ignore[no-untyped-def]
+def test_bad_agent_settings(spec: AgentSpec) -> None:
     with pytest.raises(ValidationFailed):
         router().set_agent(spec, T0)
 

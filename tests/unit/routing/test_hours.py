@@ -14,8 +14,8 @@ PARIS = ZoneInfo("Europe/Paris")
 WEEKDAYS_9_TO_18 = Hours("Europe/Paris", {d: ((540, 1080),) for d in range(5)}, frozenset({"2026-12-25"}))
 
 
-def at(*args: int) -> float:
-    return datetime(*args, tzinfo=PARIS).timestamp()  # type: ignore[misc]
+def at(year: int, month: int, day: int, hour: int, minute: int) -> float:
+    return datetime(year, month, day, hour, minute, tzinfo=PARIS).timestamp()
 
 
 def test_open_inside_the_window_in_the_queue_timezone() -> None:

@@ -16,7 +16,8 @@ After every step, checked from scratch against the router's public answers:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -170,6 +171,8 @@ class RouterMachine(RuleBasedStateMachine):
         for e in effects:
             if e.kind is EffectKind.OFFERED and e.explanation is not None and e.explanation.strategy != "direct":
                 assert e.agent_id is not None
+                if self.r.holders(e.work_id) != {e.agent_id: "offered"}:
+                    continue  # withdrawn later in the same call (a timeout, a presence change): judged then
                 assert self.may_take(e.agent_id, e.work_id, check_free=False), f"{e.work_id} offered to {e.agent_id}"
                 self.check_fifo(e)
         return effects
@@ -212,7 +215,7 @@ class RouterMachine(RuleBasedStateMachine):
                     f"offered {item.id} to {offer.agent_id} while older {wid} of the same priority waits"
                 )
 
-    def serve(self, agent_id: int, call) -> list[Effect]:  # type: ignore[no-untyped-def]
+    def serve(self, agent_id: int, call: Callable[[], list[Effect]]) -> list[Effect]:
         """Run a call that may free `agent_id`; their first offer must be a reserved item if one was waiting."""
         reserved_before = self.reserved_for(agent_id)
         effects = self.apply(call())
@@ -239,7 +242,7 @@ class RouterMachine(RuleBasedStateMachine):
         return effects
 
     # --- rules ----------------------------------------------------------------------------
-    AGENT = st.builds(
+    AGENT: st.SearchStrategy[dict[str, Any]] = st.builds(
         dict,
         profile=st.sampled_from(PROFILES),
         skills=st.dictionaries(st.sampled_from(SKILLS), st.integers(1, 5)),
@@ -267,13 +270,13 @@ class RouterMachine(RuleBasedStateMachine):
             self.serve(agent_id, lambda: self.r.set_presence(agent_id, Presence.AVAILABLE, self.now))
 
     @initialize(agents=st.lists(AGENT, min_size=1, max_size=4))
-    def start_with_agents(self, agents: list[dict]) -> None:  # type: ignore[type-arg]
+    def start_with_agents(self, agents: list[dict[str, Any]]) -> None:
         for fields in agents:
             self.make_agent(**fields)
 
     @precondition(lambda self: len(self.specs) < 7)
     @rule(fields=AGENT)
-    def add_agent(self, fields: dict) -> None:  # type: ignore[type-arg]
+    def add_agent(self, fields: dict[str, Any]) -> None:
         self.make_agent(**fields)
 
     @precondition(lambda self: self.specs)
@@ -305,7 +308,7 @@ class RouterMachine(RuleBasedStateMachine):
     def enqueue_one(self, data: st.DataObject, queue_id: int, priority: int, language: str | None, back: float) -> None:
         wid = self.next_work
         self.next_work += 1
-        candidates = sorted(self.specs) + [99]
+        candidates = [*sorted(self.specs), 99]
         preferred = data.draw(st.lists(st.sampled_from(candidates), max_size=2, unique=True))
         q = QUEUE_BY_ID[queue_id]
         item = work(
@@ -452,23 +455,32 @@ class RouterMachine(RuleBasedStateMachine):
             for wid, phase in self.r.agent_view(agent_id).holding.items():
                 held_by.setdefault(wid, {})[agent_id] = phase
         for wid in self.enqueued:
-            phase = self.r.phase(wid)
+            where = self.r.phase(wid)
             holders = self.r.holders(wid)
             assert held_by.get(wid, {}) == holders, (wid, held_by.get(wid), holders)
-            if phase == "waiting":
+            if where == "waiting":
                 assert waiting_in.get(wid) == [self.r.work(wid).queue_id]  # type: ignore[union-attr]
                 assert holders == {}
                 assert self.r.position(wid) is not None
             else:
                 assert wid not in waiting_in
                 assert self.r.position(wid) is None
-            if phase == "offered":
+            if where == "offered":
                 assert list(holders.values()) == ["offered"]
-            elif phase == "active":
+            elif where == "active":
                 assert holders and set(holders.values()) == {"active"}
-            elif phase == "ended":
+            elif where == "ended":
                 assert holders and set(holders.values()) == {"wrap_up"}
         assert set(waiting_in) <= set(self.enqueued)
+
+    @invariant()
+    def lanes_index_exactly_the_waiting_items(self) -> None:
+        """The engine's per-queue lanes (its hot-path index) hold each waiting item once, and nothing else."""
+        for q in QUEUES:
+            record = self.r._queues[q.id]
+            laned = sorted(entry[3] for lane in record.lanes.values() for entry in lane)
+            assert laned == sorted(self.r.waiting(q.id)), (q.id, laned)
+            assert all(record.lanes.values()), "an empty lane was left behind"
 
     @invariant()
     def nothing_lost(self) -> None:

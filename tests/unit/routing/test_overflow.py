@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from helpline.domain.routing.model import EffectKind, OverflowTarget, Presence
+from helpline.domain.routing.engine import Router
+from helpline.domain.routing.model import Effect, EffectKind, OverflowTarget, Presence
 from helpline.domain.routing.overflow import Chooser, replan
 
 from .builders import T0, agent, kinds, offers, queue, router, work
@@ -19,7 +20,7 @@ def test_smooth_weighted_round_robin_is_exact_and_spread() -> None:
     assert Counter(picks[:10]) == {"main": 7, "lisbon": 2, "acme": 1}  # exact in every run of 100, even of 10
 
 
-def _where(r, effects, wid: int) -> str:  # type: ignore[no-untyped-def]
+def _where(r: Router, effects: list[Effect], wid: int) -> str:
     for e in effects:
         if e.kind is EffectKind.OVERFLOWED and e.target is not None:
             return str(e.target)

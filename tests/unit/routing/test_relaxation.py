@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from helpline.domain.routing.engine import Router
 from helpline.domain.routing.model import EffectKind, Presence, RelaxStep
 
 from .builders import T0, agent, kinds, offers, only_offer, queue, router, work
@@ -13,7 +14,7 @@ STEPS = (
 )
 
 
-def _router():  # type: ignore[no-untyped-def]
+def _router() -> Router:
     r = router(queue(1, "chat", skills={"billing": 4}, relaxation=STEPS), queue(2, "chat", skills={"general": 1}))
     r.set_agent(agent(1, {"billing": 2}), T0)
     r.set_agent(agent(2, {"billing": 1}), T0)

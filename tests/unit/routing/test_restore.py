@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from helpline.domain.routing.model import AgentState, EffectKind, Presence
 
-from .builders import T0, agent, kinds, offers, queue, router, work
+from .builders import T0, agent, offers, queue, router, work
 
 
 def test_equal_priority_is_fifo_and_priority_goes_first() -> None:

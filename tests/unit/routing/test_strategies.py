@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from helpline.domain.routing.engine import Router
 from helpline.domain.routing.model import Presence, Strategy
 from helpline.domain.routing.strategies import Option, pick
 
@@ -17,7 +18,7 @@ def test_pick_breaks_ties_by_idle_time_then_id() -> None:
     assert pick(Strategy.LEAST_OCCUPIED, [c, a, b]) is b
 
 
-def _three_agents(strategy: Strategy):  # type: ignore[no-untyped-def]
+def _three_agents(strategy: Strategy) -> Router:
     r = router(queue(1, "chat", skills={"billing": 1}, strategy=strategy))
     r.set_agent(agent(1, {"billing": 2}), T0)
     r.set_agent(agent(2, {"billing": 5}), T0)
@@ -35,7 +36,7 @@ def test_longest_idle_takes_the_agent_free_the_longest() -> None:
     assert offer.explanation is not None
     assert offer.explanation.strategy == "longest_idle"
     assert offer.explanation.candidates == 3
-    assert "longest idle (30 s) of 3 free agents with billing>=1" == offer.explanation.reason
+    assert offer.explanation.reason == "longest idle (30 s) of 3 free agents with billing>=1"
 
 
 def test_most_proficient_takes_the_highest_skill_total() -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from helpline.domain.errors import Conflict, NotFound, ValidationFailed
+from helpline.domain.routing.engine import Router
 from helpline.domain.routing.model import VOICE_ONLY, AgentState, EffectKind, Presence
 
 from .builders import T0, agent, offers, only_offer, queue, router, work
 
 
-def _active(r, wid: int = 10, aid: int = 1, at: float = T0) -> None:  # type: ignore[no-untyped-def]
+def _active(r: Router, wid: int = 10, aid: int = 1, at: float = T0) -> None:
     r.enqueue(work(wid, at), at)
     assert r.holders(wid) == {aid: "offered"}
     r.accept(wid, aid, at)

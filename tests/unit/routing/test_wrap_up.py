@@ -75,7 +75,8 @@ def test_abandon_an_offered_item_withdraws_the_offer_and_the_agent_gets_the_next
     r.enqueue(work(10, T0, channel="voice"), T0)
     r.enqueue(work(11, T0 + 1, channel="voice"), T0 + 1)
     effects = r.abandon(10, T0 + 2)
-    assert [(e.kind, e.work_id, e.detail) for e in effects][0] == (EffectKind.OFFER_WITHDRAWN, 10, "customer_left")
+    first = effects[0]
+    assert (first.kind, first.work_id, first.detail) == (EffectKind.OFFER_WITHDRAWN, 10, "customer_left")
     assert offers(effects) == [(11, 1)]
 
 

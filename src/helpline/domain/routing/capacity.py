@@ -13,7 +13,7 @@ class Load:
     exclusive item fits (a chat in progress blocks a call; an email does not: blending).
     """
 
-    __slots__ = ("blocking", "counts", "exclusive", "profile", "total")
+    __slots__ = ("blocking", "counts", "exclusive", "occupied", "profile", "total")
 
     def __init__(self, profile: CapacityProfile) -> None:
         self.profile = profile
@@ -21,6 +21,7 @@ class Load:
         self.total = 0
         self.exclusive = 0
         self.blocking = 0
+        self.occupied = 0.0  # occupancy() cached for the least-occupied strategy; -1.0: to recompute
 
     def can_take(self, channel: str) -> bool:
         if self.exclusive:
@@ -39,6 +40,7 @@ class Load:
             self.exclusive += 1
         if channel not in self.profile.interruptible:
             self.blocking += 1
+        self.occupied = -1.0
 
     def remove(self, channel: str) -> None:
         left = self.counts[channel] - 1
@@ -51,15 +53,23 @@ class Load:
             self.exclusive -= 1
         if channel not in self.profile.interruptible:
             self.blocking -= 1
+        self.occupied = -1.0
 
     def reprofile(self, profile: CapacityProfile) -> None:
         """Switch profiles keeping what is held (the exclusive/blocking counts depend on the profile)."""
         self.profile = profile
         self.exclusive = sum(n for ch, n in self.counts.items() if ch in profile.exclusive)
         self.blocking = sum(n for ch, n in self.counts.items() if ch not in profile.interruptible)
+        self.occupied = -1.0
 
     def occupancy(self) -> float:
         """Share of capacity in use, 0..1: the fullest channel (or the total cap); an exclusive item fills it."""
+        if self.occupied >= 0.0:
+            return self.occupied
+        self.occupied = self._occupancy()
+        return self.occupied
+
+    def _occupancy(self) -> float:
         if self.exclusive:
             return 1.0
         profile = self.profile

@@ -10,7 +10,12 @@ State it keeps, all in memory, rebuilt from the database by the service after a 
   back to the queue (offer rejected or timed out) keeps its key, hence its place;
 - timers (a heap of due times, lazily invalidated by tokens): offer timeouts, the end of a
   preferred-agent window, relaxation steps, the language wait, the site-bound wait, wrap-up timers.
-  Time-based changes take effect when `tick` fires them; the service ticks at `next_timer()`.
+  Time-based changes take effect when `tick` fires them; the service ticks at `next_timer()`;
+- indexes for speed (records.py): each queue's waiting items also split into lanes by what they
+  demand (proficiency level, a language or site not yet relaxed, a preferred-agent window), so an
+  agent asking for work rules out a whole lane at once; per queue, the agents who could ever serve
+  it (`cands`) and those free for it now (`free`, kept current on every presence or load change);
+  per agent, the queues they could serve, grouped by channel.
 
 Routing rules:
 - Eligible agent for an item: serves the item's tenant; presence AVAILABLE; has capacity for the
@@ -101,7 +106,7 @@ from helpline.domain.routing.records import (
     fit_for,
     primary_language,
 )
-from helpline.domain.routing.strategies import Option, pick, reason
+from helpline.domain.routing.strategies import Option, key_function, reason
 
 SCAN_LIMIT = 64  # items looked at per lane of a queue when an agent asks for work; bounds the worst case
 MAX_SKIPPED = 3  # items an agent asking for work passed over, named in the explanation (kept short: hot path)
@@ -184,6 +189,39 @@ def validate_queue(spec: QueueSpec) -> None:
         validate_hours(spec.hours)
 
 
+def _lane_refusal(
+    q: QueueRecord,
+    lane_key: tuple[int, str | None, str | None, bool],
+    head_id: int,
+    meets: bool,
+    lowest: int,
+    langs: frozenset[str],
+) -> PassedOver:
+    """Why an agent skipped a whole lane, from the lane's demands. Cached per lane and reason, reused while the
+    lane's first item stays the same: this runs on the hot path."""
+    need, lang, site, _window = lane_key
+    if (not meets) if need < 0 else need > lowest:
+        why = 0  # skills
+    elif lang is not None and lang not in langs:
+        why = 1
+    else:
+        why = 2  # site
+    cache_key = (lane_key, why)
+    cached = q.reasons.get(cache_key)
+    if cached is not None and cached.id == head_id:
+        return cached
+    if cached is not None:
+        text = cached.reason
+    elif why == 0:
+        text = f"needs {explain.skills_text(q.spec.skills)}" if need < 0 else f"needs every queue skill >={need}"
+    elif why == 1:
+        text = f"needs language {lang}"
+    else:
+        text = f"for site {site}"
+    passed = q.reasons[cache_key] = PassedOver(head_id, text)
+    return passed
+
+
 def _copy(work: Work) -> Work:
     """The router's own copy (it updates queue_id and site as the item moves); cheaper than dataclasses.replace."""
     return Work(
@@ -264,7 +302,7 @@ class Router:
             if (old.priority, old.aging_per_minute) != (spec.priority, spec.aging_per_minute):
                 self._rekey(q)
             if self._placement_changed(old, spec):
-                for item in [entry[3] for entry in q.waiting]:
+                for item in [self._items[entry[3]] for entry in q.waiting]:
                     if item.armed:
                         self._arm(item, now)
         self._recompute_candidates(q)
@@ -284,12 +322,13 @@ class Router:
         )
 
     def _rekey(self, q: QueueRecord) -> None:
-        items = [entry[3] for entry in q.waiting]
+        items = [self._items[entry[3]] for entry in q.waiting]
         q.lanes = {}
         for item in items:
             item.key = q.key(item)
-            item.lane = None
-            self._enlane(item)
+            if item.lane is not None:
+                item.lane = None
+                self._enlane(item)
         for item_id in q.offered:
             self._items[item_id].key = q.key(self._items[item_id])
         q.waiting = sorted(item.key for item in items)
@@ -529,7 +568,7 @@ class Router:
     def _finish(self, agent: AgentRecord, item: ItemRecord, now: float, effects: list[Effect]) -> None:
         """One agent's wrap-up of an ended item is over: free the slot, forget the item when nobody holds it."""
         item.wrap_tokens.pop(agent.id, None)
-        self._release(agent, item, now)
+        self._release(agent, item, now, refresh=False)  # _serve_agent refreshes once it has handed out work
         if not item.holders:
             self._drop(item)
         self._serve_agent(agent, now, effects)
@@ -567,7 +606,7 @@ class Router:
         released = self._let_go(item, "transfer", now, effects)
         item.queue.held.discard(work_id)
         item.excluded = set(released) or None
-        item.visited = {q.id}
+        item.visited = None
         self._insert(item, q)
         self._arm(item, now)
         self._serve_item(item, now, effects)
@@ -591,7 +630,7 @@ class Router:
             strategy=DIRECT,
             reason=f"transferred directly to {agent.spec.name}",
             candidates=1,
-            relaxed=tuple(item.relaxed),
+            relaxed=item.relaxed,
             interpreter_needed=item.lang is not None and item.lang not in agent.langs,
             preferred=self._preferred_reason(item, agent_id),
         )
@@ -701,7 +740,7 @@ class Router:
                 item.site_open = True
                 self._relane(item)
                 detail = f"site {item.work.site} -> any after {self._site_wait(item.queue):g} s"
-            item.relaxed.append(detail)
+            item.relaxed += (detail,)
             effects.append(Effect(EffectKind.RELAXED, work_id, detail=detail, at=now))
             self._serve_item(item, now, effects)
 
@@ -734,15 +773,16 @@ class Router:
                 target is not None
                 and target.tenant_id == q.tenant_id
                 and target.channel == q.channel
-                and target.id not in item.visited
+                and target.id not in (item.visited or ())
+                and target.id != q.id
             ):
                 self._unwait(item)
-                item.visited.add(target.id)
+                item.visited = {*(item.visited or ()), q.id, target.id}
                 item.excluded = None
                 self._insert(item, target)
                 detail = f"overflowed from {q.spec.name} to {target.spec.name} after {step.after_seconds:g} s"
                 self._arm(item, now)
-                item.relaxed.insert(0, detail)
+                item.relaxed = (detail, *item.relaxed)
                 effects.append(Effect(EffectKind.OVERFLOWED, item.id, to_queue_id=target.id, detail=detail, at=now))
                 self._serve_item(item, now, effects)
                 return
@@ -752,7 +792,7 @@ class Router:
             item.level += 1
             item.need = step.min_proficiency if step.min_proficiency is not None else 0
             self._relane(item)
-            item.relaxed.append(detail)
+            item.relaxed += (detail,)
             effects.append(Effect(EffectKind.RELAXED, item.id, detail=detail, at=now))
         self._schedule_step(item)
         if item.state == WAITING:
@@ -798,6 +838,7 @@ class Router:
         item = ItemRecord(_copy(work), q, self._seq)
         self._items[work.id] = item
         self._insert(item, q)
+        self._enlane(item)
         self._pending.append(item)
 
     def route_all(self, now: float) -> list[Effect]:
@@ -826,7 +867,7 @@ class Router:
 
     def waiting(self, queue_id: int) -> list[int]:
         """Waiting item ids of a queue in routing order."""
-        return [entry[3].id for entry in self._queue(queue_id).waiting]
+        return [entry[3] for entry in self._queue(queue_id).waiting]
 
     def queue_snapshot(self, queue_id: int, now: float) -> QueueSnapshot:
         q = self._queue(queue_id)
@@ -943,7 +984,7 @@ class Router:
             if q.cands[agent.id][0]:
                 q.free_meets.add(agent.id)
 
-    def _release(self, agent: AgentRecord, item: ItemRecord, now: float) -> None:
+    def _release(self, agent: AgentRecord, item: ItemRecord, now: float, refresh: bool = True) -> None:
         del agent.holding[item.id]
         item.holders.pop(agent.id, None)
         if item.offered_to == agent.id:
@@ -951,7 +992,8 @@ class Router:
             item.queue.offered.discard(item.id)
         agent.load.remove(item.work.channel)
         agent.idle_since = now
-        self._refresh(agent)
+        if refresh:
+            self._refresh(agent)
 
     def _exclude(self, item: ItemRecord, agent_id: int) -> None:
         if item.excluded is None:
@@ -973,9 +1015,10 @@ class Router:
         self._relane(item)
 
     def _drop(self, item: ItemRecord) -> None:
+        item.state = ENDED
+        self._delane(item)
         self._close_pref_window(item)
         item.armed = False
-        item.state = ENDED
         del self._items[item.id]
         item.queue.offered.discard(item.id)
         item.queue.held.discard(item.id)
@@ -988,13 +1031,13 @@ class Router:
         self._close_pref_window(item)
 
     def _insert(self, item: ItemRecord, q: QueueRecord) -> None:
+        """Into the queue's routing order; into a lane by _arm (or _enlane for a restored item)."""
         item.queue = q
         item.work.queue_id = q.id
         item.key = q.key(item)  # same enqueued_at and seq: FIFO among equals survives a move
         item.state = WAITING
         item.lang = primary_language(item.work.language or q.spec.language)
         insort(q.waiting, item.key)
-        self._enlane(item)
 
     def _unwait(self, item: ItemRecord) -> None:
         waiting = item.queue.waiting
@@ -1005,8 +1048,9 @@ class Router:
         """Back to its place in its queue (an offer came to nothing)."""
         item.state = WAITING
         insort(item.queue.waiting, item.key)
-        self._enlane(item)
-        if not item.armed:
+        if item.armed:
+            self._enlane(item)
+        else:
             self._arm(item, now)
 
     @staticmethod
@@ -1038,7 +1082,7 @@ class Router:
         item.lane_key = None
 
     def _relane(self, item: ItemRecord) -> None:
-        """The item's demands changed (relaxed, window over...): move it to its new lane if it waits."""
+        """The item's demands changed (relaxed, window over...): move it to its new lane if it is in one."""
         if item.lane is not None:
             self._delane(item)
             self._enlane(item)
@@ -1056,14 +1100,13 @@ class Router:
         self._token += 1
         token = item.token = self._token
         item.armed = True
-        overflow_note = [r for r in item.relaxed if r.startswith("overflowed")]
-        item.relaxed = overflow_note
+        relaxed = [r for r in item.relaxed if r.startswith("overflowed")] if item.relaxed else []
         # Proficiency steps already due apply at once, up to the first overflow step (which its timer fires).
         level, need, steps = 0, -1, q.steps
         while level < len(steps) and steps[level].after_seconds <= waited and steps[level].overflow_queue_id is None:
             step = steps[level]
             need = step.min_proficiency if step.min_proficiency is not None else 0
-            item.relaxed.append(q.step_texts[level])
+            relaxed.append(q.step_texts[level])
             level += 1
         item.level, item.need = level, need
         self._schedule_step(item)
@@ -1080,7 +1123,7 @@ class Router:
         if item.lang is not None:
             if waited >= spec.language_wait_seconds:
                 item.lang_open = True
-                item.relaxed.append(f"language {item.lang} -> any after {spec.language_wait_seconds:g} s")
+                relaxed.append(f"language {item.lang} -> any after {spec.language_wait_seconds:g} s")
             else:
                 self._push(enqueued + spec.language_wait_seconds, _LANG, item.id, 0, token)
         item.site_open = False
@@ -1088,10 +1131,13 @@ class Router:
             site_wait = self._site_wait(q)
             if waited >= site_wait:
                 item.site_open = True
-                item.relaxed.append(f"site {item.work.site} -> any after {site_wait:g} s")
+                relaxed.append(f"site {item.work.site} -> any after {site_wait:g} s")
             else:
                 self._push(enqueued + site_wait, _SITE, item.id, 0, token)
-        self._relane(item)
+        item.relaxed = tuple(relaxed)
+        if item.state == WAITING:
+            self._delane(item)
+            self._enlane(item)
 
     def _schedule_step(self, item: ItemRecord) -> None:
         steps = item.queue.steps
@@ -1116,12 +1162,18 @@ class Router:
 
     # --- decisions -------------------------------------------------------------------------
     def _offer(
-        self, item: ItemRecord, agent: AgentRecord, now: float, explanation: Explanation, effects: list[Effect]
+        self,
+        item: ItemRecord,
+        agent: AgentRecord,
+        now: float,
+        explanation: Explanation,
+        effects: list[Effect],
+        refresh: bool = True,
     ) -> None:
         if item.state == WAITING:
             waiting = item.queue.waiting
             index = bisect_left(waiting, item.key)
-            if index < len(waiting) and waiting[index][3] is item:
+            if index < len(waiting) and waiting[index][3] == item.id:
                 del waiting[index]
             self._delane(item)
         item.state = OFFERED
@@ -1130,7 +1182,8 @@ class Router:
         agent.holding[item.id] = "offered"
         agent.load.add(item.work.channel)
         agent.idle_since = now
-        self._refresh(agent)
+        if refresh:
+            self._refresh(agent)
         item.queue.offered.add(item.id)
         self._token += 1
         item.offer_token = self._token
@@ -1173,23 +1226,50 @@ class Router:
                     return
             return
         strategy = q.spec.strategy
-        options: list[Option] = []
-        for agent_id in q.free_meets if item.need < 0 else free:
-            agent = agents[agent_id]
-            if self._fits(agent, cands[agent_id], item):
-                occupancy = agent.load.occupancy() if strategy is Strategy.LEAST_OCCUPIED else 0.0
-                options.append(Option(agent_id, agent.idle_since, cands[agent_id][2], occupancy))
-        if not options:
-            return
+        key_of = key_function(strategy)
+        need = item.need
         lang = item.lang
-        if lang is not None and item.lang_open:
-            speakers = [o for o in options if lang in agents[o.agent_id].langs]
-            options = speakers or options
-        chosen = pick(strategy, options)
-        agent = agents[chosen.agent_id]
+        lang_closed = lang is not None and not item.lang_open
+        prefer_speakers = lang is not None and item.lang_open  # interpreter only if no speaker is free
+        site = item.work.site
+        site_closed = site is not None and not item.site_open
+        excluded = item.excluded
+        least = strategy is Strategy.LEAST_OCCUPIED
+        best_key: tuple[float, ...] | None = None
+        best_id = 0
+        count = 0
+        speaker_key: tuple[float, ...] | None = None
+        speaker_id = 0
+        speakers = 0
+        # The eligibility rule of _fits, inlined: this loop runs for every arrival while agents are free.
+        for agent_id in q.free_meets if need < 0 else free:
+            if excluded is not None and agent_id in excluded:
+                continue
+            fit = cands[agent_id]
+            if need > fit[1]:
+                continue
+            agent = agents[agent_id]
+            if lang_closed and lang not in agent.langs:
+                continue
+            if site_closed and agent.spec.site != site:
+                continue
+            key = key_of(agent_id, agent.idle_since, fit[2], agent.load.occupancy() if least else 0.0)
+            count += 1
+            if best_key is None or key < best_key:
+                best_key, best_id = key, agent_id
+            if prefer_speakers and lang in agent.langs:
+                speakers += 1
+                if speaker_key is None or key < speaker_key:
+                    speaker_key, speaker_id = key, agent_id
+        if best_key is None:
+            return
+        if speaker_key is not None:
+            best_id, count = speaker_id, speakers
+        agent = agents[best_id]
+        chosen = Option(best_id, agent.idle_since, cands[best_id][2], agent.load.occupancy())
         requirement = f" with {explain.skills_text(q.spec.skills)}" if q.spec.skills else ""
-        text = reason(strategy, chosen, len(options), requirement, now)
-        self._offer(item, agent, now, self._explain(item, agent, strategy, text, len(options), False), effects)
+        text = reason(strategy, chosen, count, requirement, now)
+        self._offer(item, agent, now, self._explain(item, agent, strategy, text, count, False), effects)
 
     def _explain(
         self, item: ItemRecord, chosen: AgentRecord, strategy: str, text: str, count: int, restricted: bool
@@ -1200,7 +1280,7 @@ class Router:
         passed: list[PassedOver] = []
         looked = 0
         for agent_id, fit in q.cands.items():
-            if len(passed) >= explain.MAX_PASSED_OVER or looked >= 2 * explain.MAX_PASSED_OVER:
+            if len(passed) >= explain.MAX_PASSED_OVER or looked >= explain.MAX_PASSED_OVER + 3:
                 break
             if agent_id == chosen.id:
                 continue
@@ -1216,7 +1296,7 @@ class Router:
             reason=text,
             candidates=count,
             passed_over=tuple(passed),
-            relaxed=tuple(item.relaxed),
+            relaxed=item.relaxed,
             interpreter_needed=interpreter,
             preferred=self._preferred_reason(item, chosen.id) if item.pref_ids else None,
         )
@@ -1248,87 +1328,126 @@ class Router:
         return (a.key[1], a.key[2]) < (b.key[1], b.key[2])
 
     def _serve_agent(self, agent: AgentRecord, now: float, effects: list[Effect]) -> None:
-        """An agent may have capacity: hand them the best items they can take, while they can take more."""
-        while agent.presence is _AVAILABLE:
-            if not self._offer_best(agent, now, effects):
-                return
+        """An agent may have capacity: hand them the best items they can take, while they can take more.
 
-    def _offer_best(self, agent: AgentRecord, now: float, effects: list[Effect]) -> bool:
-        """The hot path: look at the head of each queue the agent serves and offer the best eligible item.
+        The hot path. Items inside their preferred-agent window that name this agent come first: they
+        are reserved for them (the customer-centric promise: a preferred agent who becomes free gets the
+        offer). Then one pass over the agent's queues finds each queue's first item they may take (lane
+        by lane); successive offers reuse those heads, re-reading only the queue an item was taken from.
+        """
+        if agent.presence is not _AVAILABLE:
+            self._refresh(agent)
+            return
+        while agent.pref_items and self._offer_reserved(agent, now, effects):
+            pass
+        self._offer_heads(agent, now, effects)
+        self._refresh(agent)
 
-        Items inside their preferred-agent window that name this agent come first: they are reserved for
-        them, and the customer-centric promise is that a preferred agent who becomes free gets the offer."""
-        if agent.pref_items and self._offer_reserved(agent, now, effects):
-            return True
-        agent_id = agent.id
+    def _offer_heads(self, agent: AgentRecord, now: float, effects: list[Effect]) -> None:
+        """Offer the best item the agent may take, again while they have room (free sets: refreshed by the caller).
+
+        A queue's first item has the highest effective priority in it (its bound). The queue with the highest
+        bound is searched first; another queue is searched only if its bound can still beat the best so far."""
         load = agent.load
+        items = self._items
+        while True:
+            open_entries: list[tuple[QueueRecord, bool, int]] = []
+            top: tuple[QueueRecord, bool, int] | None = None
+            top_bound = 0.0
+            for channel, entries in agent.scan.items():
+                if load.can_take(channel):
+                    for entry in entries:
+                        q = entry[0]
+                        waiting = q.waiting
+                        if waiting:
+                            open_entries.append(entry)
+                            bound = q.aging60 * now - waiting[0][0]
+                            if top is None or bound > top_bound:
+                                top, top_bound = entry, bound
+            if top is None:
+                return
+            skipped: list[PassedOver] = []
+            best: tuple[float, float, int, int] | None = None
+            best_eff = 0.0
+            q, meets, lowest = top
+            head = self._queue_head(agent, q, meets, lowest, skipped)
+            if head is not None:
+                best, best_eff = head, q.aging60 * now - head[0]
+            if best is None or len(open_entries) > 1:
+                for entry in open_entries:
+                    if entry is top:
+                        continue
+                    q, meets, lowest = entry
+                    if best is not None and q.aging60 * now - q.waiting[0][0] < best_eff:
+                        continue  # even its first item comes after the best found
+                    head = self._queue_head(agent, q, meets, lowest, skipped)
+                    if head is None:
+                        continue
+                    eff = q.aging60 * now - head[0]
+                    if best is None or eff > best_eff or (eff == best_eff and head[1:3] < best[1:3]):
+                        best, best_eff = head, eff
+            if best is None:
+                return
+            item = items[best[3]]
+            explanation = self._explain_taken(agent, item, best_eff, len(open_entries), tuple(skipped), now)
+            self._offer(item, agent, now, explanation, effects, refresh=False)
+
+    def _queue_head(
+        self, agent: AgentRecord, q: QueueRecord, meets: bool, lowest: int, skipped: list[PassedOver] | None
+    ) -> tuple[float, float, int, int] | None:
+        """The first item of `q`, in routing order, that `agent` may take (capacity aside), or None."""
+        agent_id = agent.id
         langs = agent.langs
         site = agent.spec.site
-        best: tuple[float, float, int, ItemRecord] | None = None
-        best_eff = 0.0
-        heads = 0
-        skipped: list[tuple[ItemRecord, bool, int]] | None = None
-        for channel, entries in agent.scan.items():
-            if not load.can_take(channel):
+        items = self._items
+        head: tuple[float, float, int, int] | None = None
+        for lane_key, lane in q.lanes.items():
+            need, lang, lane_site, in_window = lane_key
+            if (
+                (not meets if need < 0 else need > lowest)
+                or (lang is not None and lang not in langs)
+                or (lane_site is not None and lane_site != site)
+            ):
+                if skipped is not None and len(skipped) < MAX_SKIPPED:
+                    skipped.append(_lane_refusal(q, lane_key, lane[0][3], meets, lowest, langs))
                 continue
-            for q, meets, lowest in entries:
-                lanes = q.lanes
-                if not lanes:
+            if head is not None and lane[0] > head:
+                continue  # a lane is sorted: nothing in it comes before this queue's head so far
+            looked = 0
+            for entry in lane:
+                if looked >= SCAN_LIMIT:
+                    break
+                looked += 1
+                item = items[entry[3]]
+                excluded = item.excluded
+                if excluded is not None and agent_id in excluded:
+                    if skipped is not None and len(skipped) < MAX_SKIPPED:
+                        skipped.append(PassedOver(item.id, "this agent rejected or missed it"))
                     continue
-                head: tuple[float, float, int, ItemRecord] | None = None
-                for (need, lang, lane_site, in_window), lane in lanes.items():
-                    if (
-                        (not meets if need < 0 else need > lowest)
-                        or (lang is not None and lang not in langs)
-                        or (lane_site is not None and lane_site != site)
-                    ):
-                        if skipped is None:
-                            skipped = []
-                        if len(skipped) < MAX_SKIPPED:
-                            skipped.append((lane[0][3], meets, lowest))
-                        continue
-                    if head is not None and lane[0] > head:
-                        continue  # a lane is sorted: its best cannot come before this queue's head so far
-                    looked = 0
-                    for entry in lane:
-                        if looked >= SCAN_LIMIT:
-                            break
-                        looked += 1
-                        item = entry[3]
-                        excluded = item.excluded
-                        if (excluded is not None and agent_id in excluded) or (
-                            in_window and agent_id not in item.pref_ids and self._restricted(item)
-                        ):
-                            continue
-                        if head is None or entry < head:
-                            head = entry
-                        break
-                if head is None:
+                if in_window and agent_id not in item.pref_ids and self._restricted(item):
+                    if skipped is not None and len(skipped) < MAX_SKIPPED:
+                        skipped.append(PassedOver(item.id, "waiting for the customer's preferred agent"))
                     continue
-                heads += 1
-                eff = q.aging60 * now - head[0]
-                if best is None or eff > best_eff or (eff == best_eff and head[1:3] < best[1:3]):
-                    best, best_eff = head, eff
-        if best is None:
-            return False
-        item = best[3]
+                if head is None or entry < head:
+                    head = entry
+                break
+        return head
+
+    def _explain_taken(
+        self, agent: AgentRecord, item: ItemRecord, eff: float, heads: int, passed: tuple[PassedOver, ...], now: float
+    ) -> Explanation:
         waited = now - item.work.enqueued_at
         text = (
             f"{agent.spec.name} had free capacity; the highest-priority item they could take "
-            f"among {heads} at the head of their queues (waited {waited:.0f} s, priority {best_eff:.1f})"
+            f"in their {heads} queues with work waiting (waited {waited:.0f} s, priority {eff:.1f})"
         )
-        preferred = self._preferred_reason(item, agent_id) if item.pref_ids else None
-        interpreter = item.lang is not None and item.lang not in langs
-        explanation = Explanation(
+        interpreter = item.lang is not None and item.lang not in agent.langs
+        return Explanation(
             strategy=AGENT_SIDE,
             reason=text + ", interpreter needed" if interpreter else text,
             candidates=heads,
-            passed_over=tuple(PassedOver(i.id, explain.item_refusal(agent, m, lo, i, False)) for i, m, lo in skipped)
-            if skipped
-            else (),
-            relaxed=tuple(item.relaxed),
+            passed_over=passed,
+            relaxed=item.relaxed,
             interpreter_needed=interpreter,
-            preferred=preferred,
+            preferred=self._preferred_reason(item, agent.id) if item.pref_ids else None,
         )
-        self._offer(item, agent, now, explanation, effects)
-        return True

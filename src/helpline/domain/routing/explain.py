@@ -5,7 +5,7 @@ from __future__ import annotations
 from helpline.domain.routing.model import Presence
 from helpline.domain.routing.records import AgentRecord, Fit, ItemRecord, skills_text, step_text
 
-__all__ = ["MAX_PASSED_OVER", "agent_refusal", "item_refusal", "skill_gap", "skills_text", "step_text"]
+__all__ = ["MAX_PASSED_OVER", "agent_refusal", "skill_gap", "skills_text", "step_text"]
 
 MAX_PASSED_OVER = 5  # explanations list the first few passed-over agents or items, not all
 
@@ -45,16 +45,3 @@ def agent_refusal(agent: AgentRecord, fit: Fit | None, item: ItemRecord, restric
     if site is not None and not item.site_open and site != agent.spec.site:
         return f"works at site {agent.spec.site}, item is for {site}"
     return None
-
-
-def item_refusal(agent: AgentRecord, meets: bool, lowest: int, item: ItemRecord, restricted: bool) -> str:
-    """Why an agent asking for work skipped `item` (the item is the one passed over)."""
-    if item.excluded is not None and agent.id in item.excluded:
-        return "this agent rejected it"
-    if restricted and agent.id not in item.pref_ids:
-        return "waiting for the customer's preferred agent"
-    if (item.need < 0 and not meets) or (item.need > 0 and lowest < item.need):
-        return skill_gap(agent, item) or "needs a higher skill level"
-    if item.lang is not None and not item.lang_open and item.lang not in agent.langs:
-        return f"needs language {item.lang}"
-    return f"for site {item.work.site}"

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from helpline.domain.routing.capacity import Load
-from helpline.domain.routing.model import AgentSpec, Presence, QueueSpec, RelaxStep, Work
+from helpline.domain.routing.model import AgentSpec, PassedOver, Presence, QueueSpec, RelaxStep, Work
 from helpline.domain.routing.overflow import Chooser
 
 # Item states.
@@ -87,7 +86,9 @@ class AgentRecord:
 # A lane groups the waiting items of a queue that make the same demands on an agent:
 # (need, closed language or None, closed site or None, inside a preferred-agent window). An agent
 # asking for work checks a lane's demands once instead of item by item.
-Lane = list[tuple[float, float, int, "ItemRecord"]]
+# Order keys hold the item id, not the item: tuples of numbers are untracked by the garbage collector.
+Key = tuple[float, float, int, int]
+Lane = list[Key]
 LaneKey = tuple[int, str | None, str | None, bool]
 
 
@@ -104,6 +105,7 @@ class QueueRecord:
         "id",
         "lanes",
         "offered",
+        "reasons",
         "spec",
         "step_texts",
         "steps",
@@ -114,7 +116,7 @@ class QueueRecord:
     def __init__(self, spec: QueueSpec) -> None:
         self.id = spec.id
         self.tenant_id = spec.tenant_id
-        self.waiting: list[tuple[float, float, int, ItemRecord]] = []  # sorted routing order
+        self.waiting: list[Key] = []  # sorted routing order
         self.lanes: dict[LaneKey, Lane] = {}  # the same items split by what they demand, each sorted
         self.cands: dict[int, Fit] = {}  # agent id -> fit, for every agent who could ever serve the queue
         self.free: set[int] = set()  # of those: AVAILABLE and able to take one more item of the channel now
@@ -131,11 +133,12 @@ class QueueRecord:
         self.base = spec.priority
         self.steps: tuple[RelaxStep, ...] = tuple(sorted(spec.relaxation, key=lambda s: s.after_seconds))
         self.step_texts: tuple[str, ...] = tuple(step_text(spec.skills, step) for step in self.steps)
+        self.reasons: dict[tuple[LaneKey, int], PassedOver] = {}  # why agents skip a lane (engine._lane_refusal)
 
-    def key(self, item: ItemRecord) -> tuple[float, float, int, ItemRecord]:
+    def key(self, item: ItemRecord) -> Key:
         """Static order key: effective priority grows linearly for everyone, so this sorts the same at any instant."""
         work = item.work
-        return (self.aging60 * work.enqueued_at - (self.base + work.priority), work.enqueued_at, item.seq, item)
+        return (self.aging60 * work.enqueued_at - (self.base + work.priority), work.enqueued_at, item.seq, item.id)
 
 
 class ItemRecord:
@@ -173,7 +176,7 @@ class ItemRecord:
         self.work = work
         self.queue = queue
         self.seq = seq
-        self.key: tuple[float, float, int, Any] = queue.key(self)
+        self.key: Key = queue.key(self)
         self.state = WAITING
         self.offered_to: int | None = None
         self.offer_token = 0
@@ -189,9 +192,9 @@ class ItemRecord:
         self.site_open = False
         self.level = 0  # relaxation steps applied in this queue
         self.need = -1  # -1: the queue's own per-skill minimums; 0: any level; n: every skill >= n
-        self.relaxed: list[str] = []
+        self.relaxed: tuple[str, ...] = ()  # a tuple: fewer objects for the garbage collector to track
         self.token = 0  # placement token: timers of an older placement are stale
         self.armed = False  # timers and flags set for the current placement
-        self.visited: set[int] = {queue.id}  # queues it has overflowed through (no loops)
+        self.visited: set[int] | None = None  # queues it has overflowed through (no loops); None: none yet
         self.lane: Lane | None = None  # the lane it waits in (None when not waiting)
         self.lane_key: LaneKey | None = None

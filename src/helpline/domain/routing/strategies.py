@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from helpline.domain.routing.model import Strategy
@@ -17,30 +17,38 @@ class Option(NamedTuple):
     occupancy: float  # share of capacity in use, 0..1 (only filled in for LEAST_OCCUPIED)
 
 
-def _longest_idle(o: Option) -> tuple[float, int]:
-    return (o.idle_since, o.agent_id)
+KeyFunction = Callable[[int, float, int, float], tuple[float, ...]]
 
 
-def _most_proficient(o: Option) -> tuple[int, float, int]:
-    return (-o.proficiency, o.idle_since, o.agent_id)
+def _longest_idle(agent_id: int, idle_since: float, proficiency: int, occupancy: float) -> tuple[float, ...]:
+    return (idle_since, agent_id)
 
 
-def _least_occupied(o: Option) -> tuple[float, float, int]:
-    return (o.occupancy, o.idle_since, o.agent_id)
+def _most_proficient(agent_id: int, idle_since: float, proficiency: int, occupancy: float) -> tuple[float, ...]:
+    return (-proficiency, idle_since, agent_id)
 
 
-_KEYS = {
+def _least_occupied(agent_id: int, idle_since: float, proficiency: int, occupancy: float) -> tuple[float, ...]:
+    return (occupancy, idle_since, agent_id)
+
+
+_KEYS: dict[Strategy, KeyFunction] = {
     Strategy.LONGEST_IDLE: _longest_idle,
     Strategy.MOST_PROFICIENT: _most_proficient,
     Strategy.LEAST_OCCUPIED: _least_occupied,
 }
 
 
+def key_function(strategy: Strategy) -> KeyFunction:
+    """(agent_id, idle_since, proficiency, occupancy) -> a sort key; the smallest key is the strategy's choice.
+    Ties go to the longest idle, then the lowest id, so choices are deterministic."""
+    return _KEYS[strategy]
+
+
 def pick(strategy: Strategy, options: Sequence[Option]) -> Option:
-    """The option the strategy prefers; ties go to the longest idle, then the lowest id (deterministic)."""
-    if len(options) == 1:
-        return options[0]
-    return min(options, key=_KEYS[strategy])
+    """The option the strategy prefers (see key_function)."""
+    key = _KEYS[strategy]
+    return min(options, key=lambda o: key(o.agent_id, o.idle_since, o.proficiency, o.occupancy))
 
 
 def reason(strategy: Strategy, chosen: Option, count: int, requirement: str, now: float) -> str:
