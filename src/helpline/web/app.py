@@ -42,6 +42,9 @@ def create_app(container: Container | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The router is rebuilt from the database before the first request (decision 0005).
+        if container.deps.routing is not None:
+            await asyncio.to_thread(container.deps.routing.load)
         # Everything loaded so far (modules, metadata, the router) lives as long as the process:
         # freezing it keeps the collector's full passes short, which is where latency spikes of
         # 100 ms and more came from under chat load (bench/chat_load.py).
