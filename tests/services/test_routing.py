@@ -587,3 +587,11 @@ def test_an_agent_taken_off_a_tenant_or_deactivated_gets_none_of_its_work(world:
     stay = make_agent(world, "Stays")
     available(world, stay)
     assert [e["interaction_id"] for e in events_of(world, "offer") if e["topics"] == [f"agent:{stay}"]]
+
+
+@pytest.mark.parametrize(("channel", "seconds"), [("voice", 20), ("email", 2 * 86_400), ("letter", 10 * 86_400)])
+def test_a_queue_is_measured_by_its_channels_usual_promise_unless_told_otherwise(
+    world: World, channel: str, seconds: int
+) -> None:
+    assert make_queue(world, f"{channel} queue", channel=channel).service_level_seconds == seconds
+    assert make_queue(world, f"{channel} fast", channel=channel, service_level_seconds=60).service_level_seconds == 60

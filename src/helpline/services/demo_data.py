@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from helpline.domain.customers import search_name_of
 from helpline.domain.identities import normalise_phone
+from helpline.domain.routing.model import DEFAULT_SERVICE_LEVEL_SECONDS
 from helpline.domain.vocabulary import Channel
 
 HISTORY_DAYS = 182  # six months of contacts, ending at the base date
@@ -901,12 +902,25 @@ class _TenantBuilder:
         created = self.start - timedelta(days=400)
         # Every row carries every column: a multi-row insert takes its columns from the first row.
         self.data.queues = [
-            {**QUEUE_DEFAULTS, "name": n, "channel": c, "language": lang, "created_at": created}
+            {
+                **QUEUE_DEFAULTS,
+                "name": n,
+                "channel": c,
+                "language": lang,
+                "created_at": created,
+                "service_level_seconds": DEFAULT_SERVICE_LEVEL_SECONDS.get(c or "", 20),
+            }
             for n, c, lang in _QUEUES[self.spec.slug]
         ]
         # Appended after the history queues, so the history's queue references keep their places.
         self.data.queues += [
-            {**QUEUE_DEFAULTS, **live, "created_at": created} for live in _LIVE_QUEUES.get(self.spec.slug, ())
+            {
+                **QUEUE_DEFAULTS,
+                "service_level_seconds": DEFAULT_SERVICE_LEVEL_SECONDS[live["channel"]],
+                **live,
+                "created_at": created,
+            }
+            for live in _LIVE_QUEUES.get(self.spec.slug, ())
         ]
         self._customers()
         self._history()

@@ -13,7 +13,14 @@ from helpline.domain.interactions import MAX_DISPOSITION, check_text
 from helpline.domain.pagination import make_page
 from helpline.domain.permissions import Action, Principal, require, require_tenant
 from helpline.domain.routing.engine import validate_queue
-from helpline.domain.routing.model import Hours, OverflowTarget, QueueSpec, RelaxStep, Strategy
+from helpline.domain.routing.model import (
+    DEFAULT_SERVICE_LEVEL_SECONDS,
+    Hours,
+    OverflowTarget,
+    QueueSpec,
+    RelaxStep,
+    Strategy,
+)
 from helpline.domain.vocabulary import Channel, parse_enum
 from helpline.services import audit
 from helpline.services.ports import Deps
@@ -66,6 +73,8 @@ def create_queue(
     require(principal, Action.MANAGE_TENANT)
     _reject_unknown(settings, ROUTING_FIELDS)
     values = _checked({"name": name, "channel": channel, "language": language})
+    if values["channel"] is not None and "service_level_seconds" not in settings:
+        settings["service_level_seconds"] = DEFAULT_SERVICE_LEVEL_SECONDS[values["channel"]]
     with deps.uow() as uow:
         queues = uow.tenant(tenant_id).queues
         routing = check_routing(settings, queues, own_id=None)

@@ -60,6 +60,20 @@ class CapacityProfile:
     max_total: int | None = None
 
 
+# The service level a queue is measured against when nobody set one: calls answered at once, chat
+# within half a minute, email and forms within two days, letters within ten (the center's usual promise).
+DEFAULT_SERVICE_LEVEL_SECONDS: Mapping[str, int] = {
+    "voice": 20,
+    "chat": 30,
+    "sms": 3_600,
+    "social": 3_600,
+    "email": 2 * 86_400,
+    "web_form": 2 * 86_400,
+    "fax": 2 * 86_400,
+    "work_item": 86_400,
+    "letter": 10 * 86_400,
+}
+
 VOICE_ONLY = CapacityProfile("voice", {"voice": 1})
 BLENDED = CapacityProfile("blended", {"voice": 1, "chat": 3, "email": 5, "sms": 3, "social": 3, "web_form": 5})
 DIGITAL = CapacityProfile(
