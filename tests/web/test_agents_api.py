@@ -8,19 +8,13 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.conftest import World
+from tests.web.problems import problem
 
 
 def call(client: TestClient, method: str, url: str, body: Any = None, status: int = 200) -> Any:
     response = client.request(method, url, json=body)
     assert response.status_code == status, response.text
     return response.json()
-
-
-def problem(response: Any, status: int, field: str | None = None) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    if field is not None:
-        assert response.json().get("field") == field, response.json()
 
 
 def test_configure_read_and_list_agents(world: World) -> None:

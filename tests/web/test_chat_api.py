@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from helpline.domain import chat as rules
 from helpline.services import customers, queues, routing
 from tests.conftest import FakeClock, World
+from tests.web.problems import problem
 
 CHAT = "/api/v1/chat"
 ACME = "/api/v1/tenants/acme"
@@ -48,15 +49,6 @@ def session_url(started: dict[str, Any], tenant: str = "acme") -> str:
 
 def as_customer(started: dict[str, Any]) -> dict[str, str]:
     return {"X-Chat-Token": started["token"], **public()}
-
-
-def problem(response: Any, status: int, field: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    if field is not None:
-        assert body.get("field") == field, body
-    return body
 
 
 def events_of(world: World, kind: str) -> list[dict[str, Any]]:

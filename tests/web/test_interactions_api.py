@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from helpline.services import customers
 from helpline.services.ports import NullPublisher
 from tests.conftest import FakeClock, World
+from tests.web.problems import problem
 
 ACME = "/api/v1/tenants/acme"
 GLOBEX = "/api/v1/tenants/globex"
@@ -28,15 +29,6 @@ def post(client: TestClient, url: str, body: Any = None, status: int = 201) -> A
     response = client.post(url, json=body)
     assert response.status_code == status, response.text
     return response.json()
-
-
-def problem(response: Any, status: int, field: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    if field is not None:
-        assert body.get("field") == field, body
-    return body
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from helpline.services import customers, interactions
 from tests.conftest import FakeClock, World
+from tests.web.problems import problem
 
 ACME = "/api/v1/tenants/acme"
 GLOBEX = "/api/v1/tenants/globex"
@@ -20,15 +21,6 @@ def call(client: TestClient, method: str, url: str, body: Any = None, status: in
     response = client.request(method, url, json=body)
     assert response.status_code == status, response.text
     return response.json()
-
-
-def problem(response: Any, status: int, field: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    if field is not None:
-        assert body.get("field") == field, body
-    return body
 
 
 def new_chat(world: World, tenant: str = "acme") -> int:

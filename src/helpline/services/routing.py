@@ -777,11 +777,7 @@ def accept(deps: Deps, principal: Principal, tenant_id: int, interaction_id: int
         return RouteStatus("active")
     with routing.lock:
         routing.ready()
-        holders = _holders(routing, tenant_id, interaction_id)
-        offered = [a for a, phase in holders.items() if phase == "offered"]
-        if not offered:
-            raise Conflict("this interaction is not offered to anyone", field="interaction_id")
-        agent_id = offered[0]
+        agent_id = _offered_to(routing, tenant_id, interaction_id)
         _may_act(principal, agent_id)
         now = routing.now()
         routing.router.accept(interaction_id, agent_id, now)
@@ -802,11 +798,7 @@ def reject(deps: Deps, principal: Principal, tenant_id: int, interaction_id: int
     routing, _row = _begin(deps, principal, tenant_id, interaction_id)
     with routing.lock:
         routing.ready()
-        holders = _holders(routing, tenant_id, interaction_id)
-        offered = [a for a, phase in holders.items() if phase == "offered"]
-        if not offered:
-            raise Conflict("this interaction is not offered to anyone", field="interaction_id")
-        agent_id = offered[0]
+        agent_id = _offered_to(routing, tenant_id, interaction_id)
         _may_act(principal, agent_id)
         effects = routing.router.reject(interaction_id, agent_id, routing.now())
 
@@ -1291,6 +1283,14 @@ def _holders(routing: Routing, tenant_id: int, interaction_id: int) -> dict[int,
     if work is None or work.tenant_id != tenant_id:
         raise Conflict("this interaction is not being routed", field="interaction_id")
     return dict(routing.router.holders(interaction_id))
+
+
+def _offered_to(routing: Routing, tenant_id: int, interaction_id: int) -> int:
+    """The agent the interaction is offered to now (Conflict when it is not offered)."""
+    for agent_id, phase in _holders(routing, tenant_id, interaction_id).items():
+        if phase == "offered":
+            return agent_id
+    raise Conflict("this interaction is not offered to anyone", field="interaction_id")
 
 
 def _may_act(principal: Principal, agent_id: int | None) -> None:
