@@ -11,6 +11,9 @@
   var ME = Number(desk.getAttribute("data-user-id"));
   var MY_NAME = desk.getAttribute("data-user-name") || "";
   var CSRF = desk.getAttribute("data-csrf") || "";
+  var live = window.HelplineLive;
+  var http = live.client(CSRF);
+  var api = http.api, ApiError = live.ApiError, toast = live.toast, clock = live.clock, pad = live.pad;
   var AWAY_LABELS = { break: "Break", lunch: "Lunch", training: "Training", meeting: "Meeting", missed: "Missed offer" };
   var PHASE_LABELS = { offered: "Offered", active: "Active", wrap_up: "Wrap-up", left: "Left" };
   var TYPING_SHOWN_MS = 5000;
@@ -26,7 +29,6 @@
     order: [], // conversation ids in tab order
     active: null,
     loaded: false,
-    skewMs: 0, // server clock minus ours, from the Date header
   };
 
   // --- small helpers -------------------------------------------------------------------------------
@@ -42,14 +44,7 @@
     return fallback;
   }
   function clone(id) { return $(id).content.firstElementChild.cloneNode(true); }
-  function serverNow() { return Date.now() + state.skewMs; }
-  function clock(seconds) {
-    seconds = Math.max(0, Math.floor(seconds));
-    var m = Math.floor(seconds / 60), s = seconds % 60;
-    if (m >= 60) return Math.floor(m / 60) + ":" + pad(m % 60) + ":" + pad(s);
-    return m + ":" + pad(s);
-  }
-  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function serverNow() { return Date.now() + http.skewMs; }
   function hhmm(iso) {
     var d = new Date(iso);
     return isNaN(d) ? "" : pad(d.getHours()) + ":" + pad(d.getMinutes());
@@ -60,60 +55,11 @@
     if (n < 1048576) return Math.round(n / 1024) + " KB";
     return (n / 1048576).toFixed(1) + " MB";
   }
-  function channelLabel(ch) {
-    var labels = { voice: "Voice", email: "Email", chat: "Chat", sms: "SMS", social: "Social", web_form: "Web form",
-      letter: "Letter", fax: "Fax", work_item: "Work item" };
-    return labels[ch] || (ch || "contact");
-  }
+  function channelLabel(ch) { return live.channelLabel(ch, "contact"); }
   function isTyping(el) {
     if (!el) return false;
     var tag = el.tagName;
     return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable;
-  }
-
-  function toast(message, kind) {
-    var box = $("toast");
-    if (!box) return;
-    var div = document.createElement("div");
-    div.className = "alert " + (kind === "ok" ? "alert-ok" : kind === "info" ? "alert-info" : "alert-error");
-    div.setAttribute("role", kind === "error" ? "alert" : "status");
-    div.textContent = message;
-    box.appendChild(div);
-    window.setTimeout(function () { if (div.parentNode) div.parentNode.removeChild(div); }, 6000);
-  }
-
-  function ApiError(status, detail) { this.status = status; this.message = detail; }
-
-  function api(method, url, body) {
-    var options = { method: method, headers: { Accept: "application/json" }, credentials: "same-origin" };
-    if (method !== "GET") options.headers["X-CSRF-Token"] = CSRF;
-    if (body !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    return fetch(url, options).then(function (response) {
-      var date = response.headers.get("Date");
-      if (date) {
-        var skew = Date.parse(date) - Date.now();
-        // The Date header has 1 s resolution: only correct a clock that is clearly off.
-        state.skewMs = Math.abs(skew) > 2000 ? skew : 0;
-      }
-      if (response.status === 401) {
-        window.location.href = "/login?next=" + encodeURIComponent("/desktop");
-        throw new ApiError(401, "You were signed out.");
-      }
-      if (response.status === 204) return null;
-      return response.text().then(function (text) {
-        var data = null;
-        try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
-        if (!response.ok) {
-          var detail = (data && (data.detail || data.title)) || ("The server answered " + response.status + ".");
-          if (typeof detail !== "string") detail = "The request was not accepted (" + response.status + ").";
-          throw new ApiError(response.status, detail.charAt(0).toUpperCase() + detail.slice(1));
-        }
-        return data;
-      });
-    });
   }
 
   function failed(what) {

@@ -12,6 +12,9 @@
   var TENANT = root.getAttribute("data-tenant");
   var SUPERVISING = root.getAttribute("data-supervising") === "true";
   var CSRF = root.getAttribute("data-csrf") || "";
+  var live = window.HelplineLive;
+  var http = live.client(CSRF);
+  var api = http.api, toast = live.toast, clock = live.clock, pad = live.pad;
   var SVG = "http://www.w3.org/2000/svg";
   var STATES = [
     ["available", "Available"], ["busy", "Busy"], ["wrap_up", "Wrap-up"], ["away", "Away"], ["offline", "Offline"],
@@ -22,7 +25,6 @@
 
   var board = null; // the last wallboard JSON
   var receivedAt = 0; // when it arrived (ms, our clock): waits tick from here
-  var skewMs = 0;
 
   // --- helpers -----------------------------------------------------------------------------------------------
 
@@ -39,57 +41,8 @@
     if (text !== undefined) node.textContent = String(text);
     return node;
   }
-  function pad(n) { return (n < 10 ? "0" : "") + n; }
-  function clock(seconds) {
-    seconds = Math.max(0, Math.floor(seconds || 0));
-    var m = Math.floor(seconds / 60), s = seconds % 60;
-    if (m >= 60) return Math.floor(m / 60) + ":" + pad(m % 60) + ":" + pad(s);
-    return m + ":" + pad(s);
-  }
   function pct(v) { return v === null || v === undefined ? "–" : (Math.round(v * 10) / 10) + "%"; }
-  function channelLabel(ch) {
-    var labels = { voice: "Voice", email: "Email", chat: "Chat", sms: "SMS", social: "Social", web_form: "Web form",
-      letter: "Letter", fax: "Fax", work_item: "Work item" };
-    return labels[ch] || (ch ? ch : "Any channel");
-  }
-  function toast(message, kind) {
-    var box = $("toast");
-    if (!box) return;
-    var div = el("div", { class: "alert " + (kind === "ok" ? "alert-ok" : "alert-error"), role: kind === "ok" ? "status" : "alert" }, message);
-    box.appendChild(div);
-    window.setTimeout(function () { if (div.parentNode) div.parentNode.removeChild(div); }, 6000);
-  }
-
-  function api(method, url, body) {
-    var options = { method: method, headers: { Accept: "application/json" }, credentials: "same-origin" };
-    if (method !== "GET") options.headers["X-CSRF-Token"] = CSRF;
-    if (body !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    return fetch(url, options).then(function (response) {
-      var date = response.headers.get("Date");
-      if (date) {
-        var skew = Date.parse(date) - Date.now();
-        skewMs = Math.abs(skew) > 2000 ? skew : 0;
-      }
-      if (response.status === 401) {
-        window.location.href = "/login?next=" + encodeURIComponent(window.location.pathname);
-        throw new Error("You were signed out.");
-      }
-      if (response.status === 204) return null;
-      return response.text().then(function (text) {
-        var data = null;
-        try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
-        if (!response.ok) {
-          var detail = (data && (data.detail || data.title)) || "The server answered " + response.status + ".";
-          if (typeof detail !== "string") detail = "The request was not accepted (" + response.status + ").";
-          throw new Error(detail.charAt(0).toUpperCase() + detail.slice(1));
-        }
-        return data;
-      });
-    });
-  }
+  function channelLabel(ch) { return live.channelLabel(ch, "Any channel"); }
   function failed(what) {
     return function (error) {
       var message = error instanceof TypeError ? "Could not reach the server." : (error && error.message) || "It failed.";
@@ -318,7 +271,7 @@
       value.textContent = longest > 0 ? clock(longest) : "–";
       $("t-longest").classList.toggle("bad", longest >= 60);
     }
-    var now = Date.now() + skewMs;
+    var now = Date.now() + http.skewMs;
     Array.prototype.forEach.call(document.querySelectorAll("[data-since]"), function (cell) {
       var since = Date.parse(cell.getAttribute("data-since"));
       if (!isNaN(since)) cell.textContent = (cell.classList.contains("sub") ? "for " : "") + clock((now - since) / 1000);
