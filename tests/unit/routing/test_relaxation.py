@@ -122,3 +122,21 @@ def test_transfer_into_a_queue_applies_its_due_proficiency_steps_at_once() -> No
     assert offer.agent_id == 3
     assert offer.explanation is not None
     assert offer.explanation.relaxed == ("proficiency general>=5 -> >=3 after 30 s",)
+
+
+def test_timers_of_one_tick_are_all_applied_before_anyone_is_offered_work() -> None:
+    """Found by the state machine: an older item opened by a later timer of the same tick lost its
+    turn to a newer item whose step had come due first."""
+    r = router(
+        queue(
+            1, "voice", skills={"billing": 3}, relaxation=(RelaxStep(20, min_proficiency=1),), language_wait_seconds=30
+        ),
+        agents=[agent(1, {"billing": 1}, languages=("en",))],
+    )
+    assert offers(r.enqueue(work(7, T0, channel="voice", language="fr"), T0)) == []  # too junior, no French
+    assert offers(r.enqueue(work(3, T0 + 5, channel="voice", language="en"), T0 + 5)) == []  # too junior
+    # By T0 + 31: 7's proficiency step (T0 + 20), 3's (T0 + 25) and 7's language wait (T0 + 30) are all due.
+    effects = r.tick(T0 + 31)
+    assert offers(effects) == [(7, 1)]
+    assert only_offer(effects).explanation.interpreter_needed  # type: ignore[union-attr]
+    assert r.waiting(1) == [3]

@@ -57,12 +57,12 @@ def test_restore_held_rebuilds_holders_capacity_and_timers() -> None:
     assert r.next_timer() == T0 + 30
     r.restore_waiting(work(13, T0 + 1))
     effects = r.route_all(T0 + 40)
-    # agent 1 missed 10 at T0 + 30 (now away): agent 2 has one chat slot left and takes it; agent 2's
-    # wrap-up of 12 ends at T0 + 38 and the freed slot takes 13.
+    # agent 1 missed 10 at T0 + 30 (now away) and agent 2's wrap-up of 12 ended at T0 + 38; once every
+    # due timer has fired, agent 2 (two chat slots free) takes 10, then 13, in arrival order.
     assert [(e.kind, e.work_id, e.agent_id) for e in effects] == [
         (EffectKind.OFFER_TIMED_OUT, 10, 1),
-        (EffectKind.OFFERED, 10, 2),
         (EffectKind.WRAP_UP_ENDED, 12, 2),
+        (EffectKind.OFFERED, 10, 2),
         (EffectKind.OFFERED, 13, 2),
     ]
     assert r.agent_view(1).reason == "missed"

@@ -255,6 +255,7 @@ class Router:
 
     __slots__ = (
         "_agents",
+        "_deferred",
         "_items",
         "_pending",
         "_queues",
@@ -279,6 +280,11 @@ class Router:
         self._token = 0
         self._seq = 0
         self._pending: list[ItemRecord] = []  # restored waiting items, armed by route_all
+        # While `tick` fires timers, who to serve is collected here and served once every due
+        # timer has fired: routing item by item as timers fire would let a newer item whose step
+        # came due first take an agent that an older item, opened by a later timer of the same
+        # tick, may have (first come, first served is judged at `now`, not at each timer's time).
+        self._deferred: tuple[list[AgentRecord], list[ItemRecord]] | None = None
 
     # --- configuration -------------------------------------------------------------------
     def set_queue(self, spec: QueueSpec, now: float) -> list[Effect]:
@@ -685,9 +691,22 @@ class Router:
         """Fire every timer due at or before `now` (offer timeouts, windows, relaxation, wrap-ups)."""
         effects: list[Effect] = []
         timers = self._timers
-        while timers and timers[0][0] <= now:
-            _due, _seq, kind, work_id, aux, token = heapq.heappop(timers)
-            self._fire(kind, work_id, aux, token, now, effects)
+        self._deferred = ([], [])
+        try:
+            while timers and timers[0][0] <= now:
+                _due, _seq, kind, work_id, aux, token = heapq.heappop(timers)
+                self._fire(kind, work_id, aux, token, now, effects)
+        finally:
+            agents, items = self._deferred
+            self._deferred = None
+        # Freed agents first (each takes the best items of their queues), then the items whose
+        # search widened, in routing order: highest effective priority, then earliest arrival.
+        for agent in dict.fromkeys(agents):
+            self._serve_agent(agent, now, effects)
+        items = list({item.id: item for item in items}.values())
+        items.sort(key=lambda item: (item.key[0] - item.queue.aging60 * now, item.key[1], item.key[2]))
+        for item in items:
+            self._serve_item(item, now, effects)
         return effects
 
     def next_timer(self) -> float | None:
@@ -1209,6 +1228,9 @@ class Router:
 
     def _serve_item(self, item: ItemRecord, now: float, effects: list[Effect]) -> None:
         """Offer one waiting item to the best free agent, if any may take it."""
+        if self._deferred is not None:
+            self._deferred[1].append(item)
+            return
         if item.state != WAITING:
             return
         q = item.queue
@@ -1335,6 +1357,10 @@ class Router:
         offer). Then one pass over the agent's queues finds each queue's first item they may take (lane
         by lane); successive offers reuse those heads, re-reading only the queue an item was taken from.
         """
+        if self._deferred is not None:
+            self._refresh(agent)
+            self._deferred[0].append(agent)
+            return
         if agent.presence is not _AVAILABLE:
             self._refresh(agent)
             return
