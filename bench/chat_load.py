@@ -18,23 +18,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
 
-from bench.harness import console, free_port, fresh_postgres, fresh_sqlite, percentile, report
+from bench.harness import console, fresh_postgres, fresh_sqlite, percentile, report, server
 from helpline.bootstrap import build
 from helpline.config import Settings
 from helpline.services import agents, queues, tenants, users
@@ -48,36 +45,11 @@ SSE_TIMEOUT = httpx.Timeout(30.0, read=None)  # streams are quiet for up to a he
 # --- the server ---------------------------------------------------------------------------------
 
 
-@contextmanager
-def serve(database_url: str) -> Iterator[str]:
-    port = free_port()
-    env = {**os.environ, "HELPLINE_DATABASE_URL": database_url}
-    with tempfile.TemporaryFile() as errors:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "helpline.web.app:create_app", "--factory", "--port", str(port), *QUIET],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=errors,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while not _listening(port):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    errors.seek(0)
-                    raise RuntimeError(f"server did not start: {errors.read().decode()[-2000:]}")
-                time.sleep(0.1)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
+def serve(database_url: str) -> Any:
+    """The server as `helpline serve` runs it, without the access log (it would cost the server time here)."""
+    return server(
+        database_url, command=[sys.executable, "-m", "uvicorn", "helpline.web.app:create_app", "--factory", *QUIET]
+    )
 
 
 def seed(url: str, n_agents: int) -> tuple[int, list[str]]:

@@ -8,11 +8,12 @@ import platform
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -67,33 +68,31 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(database_url: str) -> Iterator[str]:
-    """Run `helpline serve` (one uvicorn process) on a loopback port; yield its base URL."""
+def server(database_url: str, command: Sequence[str] | None = None) -> Iterator[str]:
+    """Run `helpline serve` (one uvicorn process; or `command`, given `--port N` after it) on a
+    loopback port; yield its base URL. Its stderr goes to a temporary file, read if it fails to start."""
     port = free_port()
     env = {**os.environ, "HELPLINE_DATABASE_URL": database_url, "HELPLINE_PORT": str(port)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "helpline", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(port, proc)
-        yield base
-    finally:
-        proc.terminate()
+    argv = [*(command or (sys.executable, "-m", "helpline", "serve")), "--port", str(port)]
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=errors)
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            _wait_until_up(port, proc, errors)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
-def _wait_until_up(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+def _wait_until_up(port: int, proc: subprocess.Popen[bytes], errors: IO[bytes], timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+            errors.seek(0)
+            raise RuntimeError(f"server exited: {errors.read().decode()[-2000:]}")
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return
