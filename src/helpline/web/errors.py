@@ -99,6 +99,13 @@ class _TooLarge(Exception):
     pass
 
 
+# The public chat API is called from clients' own sites: its errors must be readable cross-origin
+# too, or the widget would see a network failure instead of "too large".
+CROSS_ORIGIN_PREFIX = "/api/v1/chat/"
+
+
 async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
     response = problem(413, "Payload too large", f"the request body is larger than {limit} bytes", "body")
+    if str(scope.get("path", "")).startswith(CROSS_ORIGIN_PREFIX):
+        response.headers["Access-Control-Allow-Origin"] = "*"
     await response(scope, receive, send)
