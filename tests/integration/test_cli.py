@@ -42,7 +42,17 @@ def url_of(container: Container) -> str:
 
 @pytest.mark.parametrize(
     "args",
-    [[], ["db"], ["tenant", "create"], ["user", "create"], ["import", "customers"], ["export"], ["demo"], ["serve"]],
+    [
+        [],
+        ["db"],
+        ["tenant", "create"],
+        ["user", "create"],
+        ["import", "customers"],
+        ["export"],
+        ["demo"],
+        ["serve"],
+        ["forecast"],
+    ],
 )
 def test_every_command_explains_itself(args: list[str]) -> None:
     result = CliRunner().invoke(app, [*args, "--help"])
@@ -232,3 +242,48 @@ def test_real_subprocess_upgrades_and_imports(tmp_path: Path) -> None:
     assert exported.returncode == 0 and len(exported.stdout.splitlines()) == 6
     missing = run("import", "customers", str(tmp_path / "nope.csv"), "--tenant", "acme")
     assert missing.returncode == 1 and missing.stderr.startswith("error:") and "Traceback" not in missing.stderr
+
+
+def _counts_file(path: Path, weeks: int, bad_line: str | None = None) -> Path:
+    """Half-hourly counts with a weekly pattern: busy weekdays, quiet weekends, a midday peak."""
+    from datetime import datetime, timedelta
+
+    start = datetime(2026, 1, 5)  # a Monday
+    rows = ["date,start,calls"]
+    for i in range(weeks * 7 * 48):
+        at = start + timedelta(minutes=30 * i)
+        busy = 1.0 if at.weekday() < 5 else 0.3
+        rows.append(f"{at:%Y-%m-%d},{at:%H:%M},{round(busy * (10 + 20 * (10 <= at.hour < 16)))}")
+    if bad_line is not None:
+        rows.insert(3, bad_line)
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_forecast_backtests_and_forecasts_as_table_or_json(tmp_path: Path) -> None:
+    counts = _counts_file(tmp_path / "counts.csv", weeks=6)
+    url = f"sqlite:///{tmp_path / 'unused.db'}"
+    shown = invoke(url, "forecast", str(counts), "--backtest-weeks", "2", "--days", "3")
+    assert shown.exit_code == 0, shown.output
+    assert "Backtest, last 2 weeks" in shown.output and "seasonal naive" in shown.output
+    data = json.loads(invoke(url, "forecast", str(counts), "--backtest-weeks", "2", "--days", "1", "--json").stdout)
+    assert data["interval_minutes"] == 30 and len(data["backtest"]["weeks"]) == 2
+    assert data["backtest"]["wape"] < 0.01  # a steady weekly pattern is forecast exactly
+    assert len(data["forecast"]) == 48 and data["forecast"][0]["start"] == "2026-02-16T00:00:00"
+    assert data["forecast"][24]["calls"] == pytest.approx(30)  # Monday noon
+
+
+def test_forecast_refuses_bad_files_with_the_line(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'unused.db'}"
+    bad_row = _counts_file(tmp_path / "bad.csv", weeks=2, bad_line="2026-01-05,00:xx,3")
+    result = invoke(url, "forecast", str(bad_row))
+    assert result.exit_code == 1 and "line 4" in result.output
+    (tmp_path / "cols.csv").write_text("when,calls\n2026-01-05 00:00,3\n")
+    result = invoke(url, "forecast", str(tmp_path / "cols.csv"))
+    assert result.exit_code == 1 and "missing: date, start" in result.output
+    short = _counts_file(tmp_path / "short.csv", weeks=1)
+    result = invoke(url, "forecast", str(short), "--backtest-weeks", "0")
+    assert result.exit_code == 0  # one week is enough to forecast without a backtest
+    result = invoke(url, "forecast", str(short), "--special-days", "26-01-01")
+    assert result.exit_code == 1 and "YYYY-MM-DD" in result.output
+    assert invoke(url, "forecast", str(tmp_path / "absent.csv")).exit_code == 1
