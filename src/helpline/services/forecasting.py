@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
+from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Any, TextIO
 
@@ -69,7 +70,7 @@ def run(
                 for week in scored.weeks
             ],
         }
-        result["params"] = {k: getattr(params, k) for k in params.__dataclass_fields__}
+        result["params"] = asdict(params)
     ahead = forecast(data, days, params, special)
     result["forecast"] = [
         {"start": (ahead.start + timedelta(minutes=i * ahead.minutes)).isoformat(), "calls": round(float(count), 2)}
