@@ -21,16 +21,39 @@ from helpline.web.routes import (
     api_chat,
     api_customers,
     api_events,
+    api_forecasts,
     api_interactions,
     api_queues,
     api_routing,
+    api_schedules,
+    api_simulation,
+    api_staffing,
     chat_pages,
     pages,
     pages_live,
+    pages_schedule,
+    pages_staffing,
+    pages_whatif,
+    pages_workforce,
 )
 from helpline.workers import chat_watch, router_clock
 
-API_MODULES = (api_admin, api_customers, api_interactions, api_cases, api_queues, api_routing, api_agents, api_events)
+API_MODULES = (
+    api_admin,
+    api_customers,
+    api_interactions,
+    api_cases,
+    api_queues,
+    api_routing,
+    api_agents,
+    api_events,
+    api_staffing,
+    api_forecasts,
+    api_schedules,
+    api_simulation,
+)
+# Workforce pages (staffing calculator, forecast and plan, schedule and intraday, what-if).
+WORKFORCE_PAGES = (pages_staffing, pages_workforce, pages_schedule, pages_whatif)
 # Loops that run while the server runs (not under TestClient without `with`: tests drive them by hand).
 WORKERS = (router_clock, chat_watch)
 
@@ -76,6 +99,8 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(api_chat.router, prefix="/api/v1")
     app.include_router(chat_pages.router)
     app.include_router(pages_live.router)
+    for module in WORKFORCE_PAGES:
+        app.include_router(module.router)
     app.include_router(pages.router)  # last: it ends with a catch-all under /t/{tenant}/
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
