@@ -80,8 +80,9 @@ def chart(
     ]
     for tick in range(5):  # horizontal grid with values
         value = top * tick / 4
+        level = f"{y(value):.1f}"
         parts.append(
-            f'<line class="grid" x1="{MARGIN_LEFT}" x2="{width - MARGIN_RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}"/>'
+            f'<line class="grid" x1="{MARGIN_LEFT}" x2="{width - MARGIN_RIGHT}" y1="{level}" y2="{level}"/>'
             f'<text class="axis" x="{MARGIN_LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end">{_fmt(value)}</text>'
         )
     if y_label:
