@@ -15,13 +15,18 @@ class Action(StrEnum):
     MERGE = "merge"  # merge customers
     MANAGE_TENANT = "manage_tenant"  # tokens, queues, tenant settings, audit log
     MANAGE_CENTER = "manage_center"  # create tenants and users (center-wide)
+    PLAN = "plan"  # read a tenant's forecasts, staffing plans, intraday volumes, run what-if simulations
+    SCHEDULE = "schedule"  # build and publish rosters, see agents' schedules and adherence
 
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
-    Role.SUPERVISOR: frozenset({Action.READ, Action.WRITE, Action.MERGE, Action.MANAGE_TENANT}),
+    Role.SUPERVISOR: frozenset(
+        {Action.READ, Action.WRITE, Action.MERGE, Action.MANAGE_TENANT, Action.PLAN, Action.SCHEDULE}
+    ),
     Role.AGENT: frozenset({Action.READ, Action.WRITE}),
-    Role.CLIENT_MANAGER: frozenset({Action.READ}),
+    # A client company's manager sees its own volumes and plans, never the agents' rosters.
+    Role.CLIENT_MANAGER: frozenset({Action.READ, Action.PLAN}),
 }
 
 
