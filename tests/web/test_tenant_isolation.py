@@ -83,6 +83,7 @@ BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/tenants/{tenant}/cases/{case_id}/notes"): {"body": "probe"},
     ("POST", "/tenants/{tenant}/cases/{case_id}/interactions"): {"interaction_id": "$interaction_id"},
     ("POST", "/tenants/{tenant}/queues"): {"name": "probe queue"},
+    ("POST", "/tenants/{tenant}/workforce/what-if"): {"volume": 10, "hours": 1, "agents": 2},
     ("PATCH", "/tenants/{tenant}/queues/{queue_id}"): {"language": "de"},
 }
 ATTACKERS = ("globex_supervisor", "globex_agent", "globex_client_manager")
