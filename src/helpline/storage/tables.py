@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -472,3 +473,49 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
+
+
+# --- workforce: published schedules -------------------------------------------------------------
+
+
+class ScheduleWeek(Base):
+    """One built week of shifts for every tenant its builder reached (center-wide: agents are shared).
+
+    `groups` holds, per skill group (one queue: "tenant-slug/queue name"), {"tenant_id", "queue_id",
+    "name", "required": [...], "scheduled": [...]} with one value per interval of the week;
+    `summary` the solver's figures (objective, lp_bound, gap, under_coverage, cost, solve_seconds...).
+    """
+
+    __tablename__ = "schedule_weeks"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    week_start: Mapped[date] = mapped_column(Date)
+    interval_minutes: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), default="draft", server_default="draft")  # draft | published
+    tenant_ids: Mapped[list[Any]] = mapped_column(default=list)  # the tenants this week covers
+    built_at: Mapped[datetime]
+    built_by: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
+    published_at: Mapped[datetime | None]
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    groups: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    __table_args__ = (Index("ix_schedule_weeks_week_status", "week_start", "status"),)
+
+
+class ScheduledShift(Base):
+    """One shift of a week: who (None: a shift nobody could take), for which tenant and queue, when,
+    and its activities [{"kind": "work" | "break" | "lunch", "start": iso, "end": iso}, ...]."""
+
+    __tablename__ = "scheduled_shifts"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    week_id: Mapped[int] = mapped_column(BigId, ForeignKey("schedule_weeks.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
+    tenant_id: Mapped[int] = tenant_fk()
+    queue_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("queues.id", ondelete="SET NULL"))
+    skill_group: Mapped[str] = mapped_column(String(160))
+    template: Mapped[str] = mapped_column(String(40))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    activities: Mapped[list[Any]] = mapped_column(default=list)
+    __table_args__ = (
+        Index("ix_scheduled_shifts_user_starts", "user_id", "starts_at"),
+        Index("ix_scheduled_shifts_tenant_starts", "tenant_id", "starts_at"),
+    )

@@ -18,7 +18,9 @@ from helpline.storage.repositories.customers import CustomerRepository
 from helpline.storage.repositories.interactions import InteractionRepository
 from helpline.storage.repositories.queues import QueueRepository
 from helpline.storage.repositories.routing import RoutingRepository, TenantRoutingRepository
+from helpline.storage.repositories.schedules import IntradayRepository, ScheduleRepository
 from helpline.storage.repositories.security import ApiTokenRepository, AuditRepository
+from helpline.storage.repositories.workforce_history import WorkforceHistoryRepository
 
 
 class CenterScope(CenterRepositories):
@@ -32,6 +34,10 @@ class CenterScope(CenterRepositories):
     @cached_property
     def routing(self) -> RoutingRepository:
         return RoutingRepository(self.session)
+
+    @cached_property
+    def schedules(self) -> ScheduleRepository:
+        return ScheduleRepository(self.session)
 
 
 class TenantScope:
@@ -71,6 +77,10 @@ class TenantScope:
         return ChatRepository(self.session, self.tenant_id)
 
     @cached_property
+    def intraday(self) -> IntradayRepository:
+        return IntradayRepository(self.session, self.tenant_id)
+
+    @cached_property
     def tokens(self) -> ApiTokenRepository:
         return ApiTokenRepository(self.session, self.tenant_id)
 
@@ -82,6 +92,11 @@ class TenantScope:
     def bulk(self) -> BulkRepository:
         """Set-at-a-time writes and streaming reads (import, export, demo data)."""
         return BulkRepository(self.session, self.tenant_id)
+
+    @cached_property
+    def workforce_history(self) -> WorkforceHistoryRepository:
+        """Contacts and handle time per interval, for forecasts and staffing plans."""
+        return WorkforceHistoryRepository(self.session, self.tenant_id)
 
 
 class SqlUnitOfWork:
