@@ -324,6 +324,9 @@ def _export(container: Container, tenant_id: int, kind: ExportKind, fmt: ExportF
 
 # Command modules register themselves on `app` when imported.
 from helpline.cli import forecast as _forecast  # noqa: E402, F401
+from helpline.cli import schedule as _schedule  # noqa: E402, F401
+from helpline.cli import simulate as _simulate  # noqa: E402, F401
+from helpline.cli import staffing as _staffing  # noqa: E402, F401
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from helpline.domain.errors import Conflict
-from helpline.services import audit, tenants, users
+from helpline.services import audit, schedules, tenants, users
 from helpline.services.agents import ensure_builtin_profiles
 from helpline.services.demo_data import LOGINS, PASSWORDS, DemoData, Ref, TenantData, agent_profiles, generate
 from helpline.services.ports import Deps, PasswordHasher
@@ -141,6 +141,10 @@ def load_demo(
         # Fresh tables have no planner statistics yet; the demo's first pages should be fast.
         uow.tenant(tenant_ids[data.tenants[0].spec.slug]).bulk.refresh_statistics(DEMO_TABLES)
         uow.commit()
+    # This week's shifts, built from the forecast of the history just loaded, so the Schedule and
+    # Intraday pages have a published roster to show.
+    schedules.seed_demo(deps)
+    note("schedule")
     return summary
 
 
