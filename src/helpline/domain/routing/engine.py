@@ -109,6 +109,8 @@ from helpline.domain.routing.records import (
 from helpline.domain.routing.strategies import Option, key_function, reason
 
 SCAN_LIMIT = 64  # items looked at per lane of a queue when an agent asks for work; bounds the worst case
+# The explanation of every decision of a Router(explain=False): simulations need decisions, not reasons.
+UNEXPLAINED = Explanation(strategy="", reason="not recorded (simulation)", candidates=0)
 MAX_SKIPPED = 3  # items an agent asking for work passed over, named in the explanation (kept short: hot path)
 SITE_WAIT_SECONDS = 60.0  # a site-bound item opens to every site after this when its queue has no relaxation
 PHASES = ("offered", "active", "wrap_up")
@@ -256,6 +258,7 @@ class Router:
     __slots__ = (
         "_agents",
         "_deferred",
+        "_explaining",
         "_items",
         "_pending",
         "_queues",
@@ -268,7 +271,10 @@ class Router:
         "_token",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, *, explain: bool = True) -> None:
+        # A simulation asks for the decisions only: explanations (who was passed over and why) cost a
+        # third of a decision and nobody reads them there. The decisions are the same either way.
+        self._explaining = explain
         self._agents: dict[int, AgentRecord] = {}
         self._queues: dict[int, QueueRecord] = {}
         self._items: dict[int, ItemRecord] = {}
@@ -1288,6 +1294,9 @@ class Router:
         if speaker_key is not None:
             best_id, count = speaker_id, speakers
         agent = agents[best_id]
+        if not self._explaining:
+            self._offer(item, agent, now, UNEXPLAINED, effects)
+            return
         chosen = Option(best_id, agent.idle_since, cands[best_id][2], agent.load.occupancy())
         requirement = f" with {explain.skills_text(q.spec.skills)}" if q.spec.skills else ""
         text = reason(strategy, chosen, count, requirement, now)
@@ -1297,6 +1306,8 @@ class Router:
         self, item: ItemRecord, chosen: AgentRecord, strategy: str, text: str, count: int, restricted: bool
     ) -> Explanation:
         """The explanation of an item-side decision: up to MAX_PASSED_OVER agents not chosen, and why."""
+        if not self._explaining:
+            return UNEXPLAINED
         q = item.queue
         agents = self._agents
         passed: list[PassedOver] = []
@@ -1392,7 +1403,7 @@ class Router:
                                 top, top_bound = entry, bound
             if top is None:
                 return
-            skipped: list[PassedOver] = []
+            skipped: list[PassedOver] | None = [] if self._explaining else None
             best: tuple[float, float, int, int] | None = None
             best_eff = 0.0
             q, meets, lowest = top
@@ -1415,7 +1426,11 @@ class Router:
             if best is None:
                 return
             item = items[best[3]]
-            explanation = self._explain_taken(agent, item, best_eff, len(open_entries), tuple(skipped), now)
+            explanation = (
+                UNEXPLAINED
+                if skipped is None
+                else self._explain_taken(agent, item, best_eff, len(open_entries), tuple(skipped), now)
+            )
             self._offer(item, agent, now, explanation, effects, refresh=False)
 
     def _queue_head(

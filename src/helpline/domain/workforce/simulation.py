@@ -375,7 +375,7 @@ def simulate(
     target = float(config.target_seconds)
     horizon = _INF if config.horizon_seconds is None else float(config.horizon_seconds)
 
-    router = Router()
+    router = Router(explain=False)  # decisions only: nobody reads the reasons here
     for queue in config.queues:
         router.set_queue(queue, 0.0)
     for agent in config.agents:
