@@ -140,3 +140,16 @@ def test_timers_of_one_tick_are_all_applied_before_anyone_is_offered_work() -> N
     assert offers(effects) == [(7, 1)]
     assert only_offer(effects).explanation.interpreter_needed  # type: ignore[union-attr]
     assert r.waiting(1) == [3]
+
+
+def test_steps_removed_while_an_offered_item_has_a_timer_pending_relax_nothing() -> None:
+    # The item is offered with its first step armed; the supervisor then removes the queue's steps.
+    r = _router()
+    r.set_agent(agent(4, {"billing": 5}), T0)
+    r.set_presence(4, Presence.AVAILABLE, T0)
+    r.enqueue(work(10), T0)
+    assert r.holders(10) == {4: "offered"}
+    r.set_queue(queue(1, "chat", skills={"billing": 4}), T0 + 1)
+    effects = r.tick(T0 + 200)  # the offer runs out, then the removed step's old timer comes due
+    assert EffectKind.RELAXED not in kinds(effects)
+    assert r.waiting(1) == [10]

@@ -34,24 +34,28 @@ class Load:
         return not (self.blocking and channel in profile.exclusive)
 
     def add(self, channel: str) -> None:
-        self.counts[channel] = self.counts.get(channel, 0) + 1
+        counts = self.counts
+        counts[channel] = counts.get(channel, 0) + 1
         self.total += 1
-        if channel in self.profile.exclusive:
+        profile = self.profile
+        if channel in profile.exclusive:
             self.exclusive += 1
-        if channel not in self.profile.interruptible:
+        if channel not in profile.interruptible:
             self.blocking += 1
         self.occupied = -1.0
 
     def remove(self, channel: str) -> None:
-        left = self.counts[channel] - 1
+        counts = self.counts
+        left = counts[channel] - 1
         if left:
-            self.counts[channel] = left
+            counts[channel] = left
         else:
-            del self.counts[channel]
+            del counts[channel]
         self.total -= 1
-        if channel in self.profile.exclusive:
+        profile = self.profile
+        if channel in profile.exclusive:
             self.exclusive -= 1
-        if channel not in self.profile.interruptible:
+        if channel not in profile.interruptible:
             self.blocking -= 1
         self.occupied = -1.0
 

@@ -105,6 +105,7 @@ class QueueRecord:
         "id",
         "lanes",
         "offered",
+        "plain",
         "reasons",
         "spec",
         "step_texts",
@@ -134,6 +135,9 @@ class QueueRecord:
         self.steps: tuple[RelaxStep, ...] = tuple(sorted(spec.relaxation, key=lambda s: s.after_seconds))
         self.step_texts: tuple[str, ...] = tuple(step_text(spec.skills, step) for step in self.steps)
         self.reasons: dict[tuple[LaneKey, int], PassedOver] = {}  # why agents skip a lane (engine._lane_refusal)
+        # No relaxation step and no queue language: an item without language, site or preferred agents
+        # has nothing to time while it waits (Router.enqueue's fast path).
+        self.plain = not self.steps and primary_language(spec.language) is None
 
     def key(self, item: ItemRecord) -> Key:
         """Static order key: effective priority grows linearly for everyone, so this sorts the same at any instant."""
@@ -172,11 +176,12 @@ class ItemRecord:
     )
 
     def __init__(self, work: Work, queue: QueueRecord, seq: int) -> None:
-        self.id = work.id
+        self.id = work_id = work.id
         self.work = work
         self.queue = queue
         self.seq = seq
-        self.key: Key = queue.key(self)
+        at = work.enqueued_at  # QueueRecord.key, inlined (one record per arrival)
+        self.key: Key = (queue.aging60 * at - (queue.base + work.priority), at, seq, work_id)
         self.state = WAITING
         self.offered_to: int | None = None
         self.offer_token = 0
@@ -184,7 +189,7 @@ class ItemRecord:
         self.holders: dict[int, str] = {}
         self.wrap_tokens: dict[int, int] = {}
         self.excluded: set[int] | None = None  # agents who rejected or missed it in this queue
-        self.pref_ids = tuple(p.agent_id for p in work.preferred)
+        self.pref_ids = tuple(p.agent_id for p in work.preferred) if work.preferred else ()
         self.pref_open = False
         self.pref_done = False  # a preferred agent rejected or missed it: the window is over for good
         self.lang: str | None = None

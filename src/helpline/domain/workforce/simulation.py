@@ -464,9 +464,9 @@ def simulate(
     work_id = 0
     now = 0.0
     report_at = progress_every
+    if next_at >= horizon:
+        next_at = _INF  # the horizon: read no more arrivals
     while True:
-        if next_at >= horizon:
-            next_at = _INF  # the horizon: read no more arrivals
         if live_timers:
             timer = next_timer()
         else:
@@ -519,7 +519,6 @@ def simulate(
             offered[index] += 1
             calls += 1
             work_id += 1
-            pending[work_id] = caller
             effects = enqueue(
                 Work(
                     work_id,
@@ -531,18 +530,36 @@ def simulate(
                     caller.language,
                 ),
                 now,
+                adopt=True,  # the Work is built for the router and never used here again
             )
-            if effects:
-                absorb(effects, now)
-            if work_id in pending:  # every agent busy: the caller waits
-                waited[index] += 1
-                if wait_limit < _INF:
-                    push(events, (now + wait_limit, _ABANDON, work_id))
+            if len(effects) == 1 and effects[0].kind is _OFFERED:
+                # Answered at once (absorb's OFFERED branch for a wait of 0: in target, nothing to add to
+                # the wait sum, and the caller was never pending).
+                taker = effects[0].agent_id
+                assert taker is not None  # an offer names its agent
+                accept(work_id, taker, now)
+                answered[index] += 1
+                in_target[index] += 1
+                push(events, (now + handle, _END, work_id))
+                count = held.get(taker, 0)
+                if count == 0:
+                    busy_since[taker] = now
+                held[taker] = count + 1
+            else:
+                pending[work_id] = caller
+                if effects:
+                    absorb(effects, now)
+                if work_id in pending:  # every agent busy: the caller waits
+                    waited[index] += 1
+                    if wait_limit < _INF:
+                        push(events, (now + wait_limit, _ABANDON, work_id))
             if calls >= report_at and progress is not None:
                 progress(calls)
                 report_at += progress_every
             upcoming = next(reader, _NO_MORE)
             next_at = upcoming.at
+            if next_at >= horizon:
+                next_at = _INF  # the horizon: read no more arrivals
     for caller in pending.values():  # still waiting: nobody left to answer, and no patience ran out
         unserved[int(caller.at // width)] += 1
     if progress is not None:
