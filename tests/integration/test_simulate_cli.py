@@ -142,6 +142,9 @@ def test_a_recorded_trace_is_replayed(tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     assert data["mode"] == "trace" and data["calls"] == 3 and data["erlang"] is None
     assert data["totals"]["offered"] == 3
+    # Two calls queued, one of them hung up: the figure the replay is compared with.
+    assert data["trace"]["recorded_queued_abandon_rate"] == 0.5
+    assert 0 <= data["trace"]["simulated_queued_abandon_rate"] <= 1
 
 
 def test_a_file_that_is_not_a_trace_is_refused(tmp_path: Path) -> None:

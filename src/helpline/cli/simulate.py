@@ -36,6 +36,7 @@ from helpline.domain.workforce.simulation import (
     simulate,
     single_queue_config,
 )
+from helpline.services import simulation as replay
 
 MAX_CALLS = 20_000_000
 MAX_AGENTS = 100_000
@@ -84,8 +85,10 @@ def simulate_command(
     prediction: QueueMetrics | None = None
     expected: int | None
     arrivals: Iterable[Arrival]
+    recorded: replay.Trace | None = None
     if trace is not None:
-        config, arrivals = _from_trace(trace, seed)
+        recorded = _from_trace(trace, seed)
+        config, arrivals = recorded.config, recorded.arrivals(seed)
         expected = len(arrivals)
         mode = "trace"
     else:
@@ -113,10 +116,16 @@ def simulate_command(
         rng = np.random.default_rng(seed)
         arrivals = poisson_arrivals(per_interval, width, 1, durations, rng, patience=waits)
     result = _run(config, arrivals, expected, quiet=as_json)
+    comparison = _trace_comparison(recorded, result) if recorded is not None else None
     if as_json:
-        print(json.dumps(_as_json(mode, result, prediction, handle, seed)))
+        print(json.dumps({**_as_json(mode, result, prediction, handle, seed), "trace": comparison}))
         return
     _print(mode, result, prediction, handle)
+    if comparison is not None:
+        console.print(
+            f"Abandonment among queued calls: simulated {comparison['simulated_queued_abandon_rate']:.1%}, "
+            f"recorded {comparison['recorded_queued_abandon_rate']:.1%} (one replication; seed {seed})."
+        )
 
 
 def _check(
@@ -175,15 +184,17 @@ def _read_rates(path: Path) -> list[float]:
     return values
 
 
-def _from_trace(path: Path, seed: int) -> tuple[SimulationConfig, list[Arrival]]:
-    from helpline.services import simulation as replay  # the trace reader lives with its use cases
-
+def _from_trace(path: Path, seed: int) -> replay.Trace:
     with path.open(newline="", encoding="utf-8") as stream:
-        loaded: Any = replay.read_trace(stream)
-    if isinstance(loaded, tuple):
-        config, arrivals = loaded
-        return config, list(arrivals)
-    return loaded.config, loaded.arrivals(seed)
+        return replay.read_trace(stream)
+
+
+def _trace_comparison(trace: replay.Trace, result: SimulationResult) -> dict[str, float]:
+    """The trace's own abandonment among queued calls beside the replay's (the figure a replay must reproduce)."""
+    return {
+        "recorded_queued_abandon_rate": round(trace.facts.abandon_rate, 4),
+        "simulated_queued_abandon_rate": round(replay.queued_abandon_rate(result), 4),
+    }
 
 
 def _run(config: SimulationConfig, arrivals: Any, expected: int | None, *, quiet: bool) -> SimulationResult:
