@@ -588,6 +588,25 @@ def forecast_queue(
     backtest_weeks: int = 4,
 ) -> QueueForecast:
     """Volume and handle-time forecast (no staffing) with its backtests: see `plan` for the arguments."""
+    _scope, forecast = _forecast_scope(
+        deps, principal, tenant_id, queue_id, channel, interval_minutes, days, start, weeks, backtest_weeks
+    )
+    return forecast
+
+
+def _forecast_scope(
+    deps: Deps,
+    principal: Principal,
+    tenant_id: int,
+    queue_id: int | None,
+    channel: str | None,
+    interval_minutes: int,
+    days: int,
+    start: date | None,
+    weeks: int,
+    backtest_weeks: int,
+) -> tuple[_Scope, QueueForecast]:
+    """The forecast of one queue (or the whole tenant), optionally of one channel, and what it covers."""
     chosen = _channel(channel)
     _tenant, zone, queue, _queues = _read(deps, principal, tenant_id, queue_id)
     w = _window(deps, zone, interval_minutes, days, start, weeks, backtest_weeks)
@@ -595,7 +614,7 @@ def forecast_queue(
         deps, tenant_id, w.first_day, w.weeks * DAYS_PER_WEEK, w.minutes, zone, queue_id=queue_id, channel=chosen
     )
     scope = _Scope(queue, chosen)
-    return _forecast_one(tenant_id, scope, _select(bucketed, tenant_id, scope, w.first_day, w.minutes, zone), w)
+    return scope, _forecast_one(tenant_id, scope, _select(bucketed, tenant_id, scope, w.first_day, w.minutes, zone), w)
 
 
 def plan(
@@ -614,16 +633,10 @@ def plan(
     """Forecast and staffing of one queue (all the tenant's queues together when `queue_id` is
     None), optionally of one channel, for `days` local days from `start` (default: tomorrow),
     from the `weeks` weeks of history before it."""
-    chosen = _channel(channel)
-    _tenant, zone, queue, _queues = _read(deps, principal, tenant_id, queue_id)
-    w = _window(deps, zone, interval_minutes, days, start, weeks, backtest_weeks)
-    bucketed = _bucketed(
-        deps, tenant_id, w.first_day, w.weeks * DAYS_PER_WEEK, w.minutes, zone, queue_id=queue_id, channel=chosen
+    scope, forecast = _forecast_scope(
+        deps, principal, tenant_id, queue_id, channel, interval_minutes, days, start, weeks, backtest_weeks
     )
-    scope = _Scope(queue, chosen)
-    return _staff(
-        scope, _forecast_one(tenant_id, scope, _select(bucketed, tenant_id, scope, w.first_day, w.minutes, zone), w)
-    )
+    return _staff(scope, forecast)
 
 
 def plans(
