@@ -180,6 +180,48 @@ def test_voice_is_planned_live_at_the_queues_service_level(world: World) -> None
     assert days[0].volume == pytest.approx(40) and days[4].volume == pytest.approx(0)
 
 
+def test_special_days_are_forecast_from_past_special_days_and_kept_out_of_the_pattern(world: World) -> None:
+    acme = Seeder(world, "acme")
+    calls = acme.queue("Calls", "voice")
+    weekday_traffic(acme, calls, "voice", date(2026, 2, 2), 28, per_hour=20)
+    weekday_traffic(acme, calls, "voice", date(2026, 2, 10), 1, per_hour=20)  # a campaign Tuesday: twice the calls
+    deps, supervisor = world.container.deps, world.principal("acme_supervisor")
+    campaign, tomorrow = date(2026, 2, 10), date(2026, 3, 3)  # both Tuesdays
+
+    def nine_o_clock(special: list[date]) -> float:
+        result = workforce.plan(
+            deps, supervisor, acme.tenant_id, queue_id=calls, days=1, weeks=4, backtest_weeks=0, special_days=special
+        )
+        return next(i.volume for i in result.intervals if (i.start.hour, i.start.minute) == (9, 0))
+
+    assert nine_o_clock([campaign, tomorrow]) == pytest.approx(20.0)  # as on the last campaign Tuesday
+    assert nine_o_clock([campaign]) == pytest.approx(10.0)  # the campaign is kept out of a normal day
+    assert nine_o_clock([]) > 10.0  # unflagged, the campaign leaks into the normal pattern
+
+
+def test_days_a_queue_is_closed_are_special_days(world: World) -> None:
+    acme = Seeder(world, "acme")
+    hours = {
+        "timezone": "America/New_York",
+        "weekly": {str(day): [[0, 1440]] for day in range(5)},
+        "closed_dates": ["2026-02-16", "2026-03-03"],  # two Monday/Tuesday holidays
+    }
+    calls = acme.queue("Calls", "voice", hours=hours)
+    weekday_traffic(acme, calls, "voice", date(2026, 2, 2), 14, per_hour=20)
+    weekday_traffic(acme, calls, "voice", date(2026, 2, 17), 13, per_hour=20)  # closed on Monday 16 Feb
+    result = workforce.plan(
+        world.container.deps, world.principal("admin"), acme.tenant_id, queue_id=calls, days=1, weeks=4
+    )
+    # The Tuesday holiday has no past Tuesday holiday: a normal Tuesday (40 calls) scaled by the
+    # past holidays' ratio to their normal days: the Monday holiday had none, so neither will it.
+    assert result.volume == pytest.approx(0.0)
+    # And the empty Monday did not drag down the normal Mondays.
+    monday = workforce.plan(
+        world.container.deps, world.principal("admin"), acme.tenant_id, queue_id=calls, days=7, weeks=4
+    )
+    assert workforce.by_day(monday)[6].volume == pytest.approx(40.0)  # Monday 9 March
+
+
 def test_email_is_planned_as_a_backlog_against_its_deadline(world: World) -> None:
     acme = Seeder(world, "acme")
     mail = acme.queue("Mail", "email")  # 2 days by default
@@ -282,6 +324,8 @@ def test_agents_may_not_read_plans(world: World) -> None:
         ({"channel": "pigeon"}, "channel"),
         ({"start": date(2027, 3, 1)}, "start"),
         ({"start": date(2024, 1, 1)}, "start"),
+        ({"special_days": ["2026-03-03"]}, "special_days"),
+        ({"special_days": [date(2026, 1, 1) + timedelta(days=n) for n in range(400)]}, "special_days"),
     ],
 )
 def test_bad_arguments_are_refused_by_name(world: World, arguments: dict[str, Any], field: str) -> None:

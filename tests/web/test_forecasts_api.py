@@ -88,6 +88,10 @@ HOSTILE: list[tuple[dict[str, object], str]] = [
     ({"queue": "1e3"}, "queue"),
     ({"queue": "1; DROP TABLE interactions"}, "queue"),
     ({"queue": 2**63}, "queue"),
+    ({"special_days": "<script>alert(1)</script>"}, "special_days"),
+    ({"special_days": "2026-02-30"}, "special_days"),
+    ({"special_days": "2026-03-10," * 400}, "special_days"),
+    ({"special_days": " ".join(f"2026-01-{d:02d}" for d in range(1, 32)) * 13}, "special_days"),
 ]
 
 

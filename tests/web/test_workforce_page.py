@@ -50,6 +50,7 @@ def test_bad_filters_are_explained_on_the_page(world: World) -> None:
         ("days=99", "Days must be a whole number from 1 to 28"),
         ("interval=20", "Interval must be 15, 30 or 60 minutes"),
         ("start=someday", "Start must be a date"),
+        (f"special_days=2026-03-01,{XSS[:40]}", "Special days are dates as YYYY-MM-DD separated by commas (item 2"),
         ("queue=-1", "Queue must be a queue of this client"),
         (f"channel={XSS[:20]}", "Channel must be one of"),
     ):

@@ -23,8 +23,9 @@ through planning.plan_backlog with the queue's target as the answer deadline.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import contextlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -46,6 +47,7 @@ INTERVALS: Final = (15, 30, 60)
 MIN_WEEKS, MAX_WEEKS = 2, 52
 MAX_DAYS: Final = 28
 MAX_BACKTEST_WEEKS: Final = 12
+MAX_SPECIAL_DAYS: Final = 366
 PAST_START_DAYS: Final = 366  # a plan may start up to a year back (to compare with what happened)
 FUTURE_START_DAYS: Final = 90
 DAYS_PER_WEEK: Final = 7
@@ -301,6 +303,8 @@ class _Window:
     minutes: int
     backtest_weeks: int
     zone: ZoneInfo
+    # Holidays and campaign peaks: taken out of the normal pattern and forecast from past special days.
+    special_days: frozenset[date] = frozenset()
 
     @property
     def first_day(self) -> date:
@@ -313,7 +317,14 @@ class _Window:
 
 
 def _window(
-    deps: Deps, zone: ZoneInfo, minutes: int, days: int, start: date | None, weeks: int, backtest_weeks: int
+    deps: Deps,
+    zone: ZoneInfo,
+    minutes: int,
+    days: int,
+    start: date | None,
+    weeks: int,
+    backtest_weeks: int,
+    special_days: Iterable[date] = (),
 ) -> _Window:
     minutes = _interval(minutes)
     days = _bounded(days, 1, MAX_DAYS, "days")
@@ -330,7 +341,34 @@ def _window(
         )
     # Today is not over: its contacts so far would read as a quiet day. History stops at today's
     # midnight (or at the start, for a plan of past days) and the forecast bridges the gap.
-    return _Window(start, days, weeks, min(start, today), minutes, backtest_weeks, zone)
+    special = frozenset(special_days)
+    if len(special) > MAX_SPECIAL_DAYS or any(not isinstance(d, date) or isinstance(d, datetime) for d in special):
+        raise ValidationFailed(f"special days are up to {MAX_SPECIAL_DAYS} dates (YYYY-MM-DD)", field="special_days")
+    return _Window(start, days, weeks, min(start, today), minutes, backtest_weeks, zone, special)
+
+
+def parse_special_days(text: str) -> list[date]:
+    """Special days typed as YYYY-MM-DD separated by commas or spaces (a form field, a query string)."""
+    out: list[date] = []
+    for number, part in enumerate(text.replace(",", " ").split(), start=1):
+        try:
+            out.append(date.fromisoformat(part))
+        except ValueError:
+            raise ValidationFailed(
+                f"special days are dates as YYYY-MM-DD separated by commas (item {number} is not one)",
+                field="special_days",
+            ) from None
+    return out
+
+
+def closed_dates(queues: Iterable[Any]) -> set[date]:
+    """Days a queue's business hours close all day (holidays): special days for its forecast."""
+    out: set[date] = set()
+    for queue in queues:
+        for text in (getattr(queue, "hours", None) or {}).get("closed_dates") or ():
+            with contextlib.suppress(TypeError, ValueError):
+                out.add(date.fromisoformat(text))
+    return out
 
 
 def _trim(hist: History) -> tuple[Series, Floats, Floats, int]:
@@ -469,13 +507,13 @@ def _forecast_one(tenant_id: int, scope: _Scope, hist: History, w: _Window) -> Q
         )
     if w.backtest_weeks and enough:
         try:
-            result = backtest(series, horizon_weeks=w.backtest_weeks)
+            result = backtest(series, horizon_weeks=w.backtest_weeks, special_days=w.special_days)
             scored = VolumeBacktest(result.wape, result.wape_naive, w.backtest_weeks)
             params = result.params
         except ValidationFailed as exc:
             notes.append(f"no volume backtest: {exc.detail}")
     horizon = w.gap + w.days
-    volumes = forecast(series, horizon, params).counts[w.gap * per_day :].copy()
+    volumes = forecast(series, horizon, params, special_days=w.special_days).counts[w.gap * per_day :].copy()
 
     # Handle time.
     fallback = DEFAULT_AHT_SECONDS.get(channel or "", MIXED_DEFAULT_AHT)
@@ -586,10 +624,21 @@ def forecast_queue(
     start: date | None = None,
     weeks: int = 12,
     backtest_weeks: int = 4,
+    special_days: Iterable[date] = (),
 ) -> QueueForecast:
     """Volume and handle-time forecast (no staffing) with its backtests: see `plan` for the arguments."""
     _scope, forecast = _forecast_scope(
-        deps, principal, tenant_id, queue_id, channel, interval_minutes, days, start, weeks, backtest_weeks
+        deps,
+        principal,
+        tenant_id,
+        queue_id,
+        channel,
+        interval_minutes,
+        days,
+        start,
+        weeks,
+        backtest_weeks,
+        special_days,
     )
     return forecast
 
@@ -605,11 +654,14 @@ def _forecast_scope(
     start: date | None,
     weeks: int,
     backtest_weeks: int,
+    special_days: Iterable[date],
 ) -> tuple[_Scope, QueueForecast]:
-    """The forecast of one queue (or the whole tenant), optionally of one channel, and what it covers."""
+    """The forecast of one queue (or the whole tenant), optionally of one channel, and what it covers.
+    Special days are the ones given plus the days the queue (or any of the tenant's) closes all day."""
     chosen = _channel(channel)
-    _tenant, zone, queue, _queues = _read(deps, principal, tenant_id, queue_id)
-    w = _window(deps, zone, interval_minutes, days, start, weeks, backtest_weeks)
+    _tenant, zone, queue, queues = _read(deps, principal, tenant_id, queue_id)
+    closed = closed_dates([queue] if queue is not None else queues)
+    w = _window(deps, zone, interval_minutes, days, start, weeks, backtest_weeks, [*special_days, *closed])
     bucketed = _bucketed(
         deps, tenant_id, w.first_day, w.weeks * DAYS_PER_WEEK, w.minutes, zone, queue_id=queue_id, channel=chosen
     )
@@ -629,12 +681,23 @@ def plan(
     start: date | None = None,
     weeks: int = 12,
     backtest_weeks: int = 4,
+    special_days: Iterable[date] = (),
 ) -> QueuePlan:
     """Forecast and staffing of one queue (all the tenant's queues together when `queue_id` is
     None), optionally of one channel, for `days` local days from `start` (default: tomorrow),
     from the `weeks` weeks of history before it."""
     scope, forecast = _forecast_scope(
-        deps, principal, tenant_id, queue_id, channel, interval_minutes, days, start, weeks, backtest_weeks
+        deps,
+        principal,
+        tenant_id,
+        queue_id,
+        channel,
+        interval_minutes,
+        days,
+        start,
+        weeks,
+        backtest_weeks,
+        special_days,
     )
     return _staff(scope, forecast)
 
@@ -650,18 +713,20 @@ def plans(
     start: date | None = None,
     weeks: int = 12,
     backtest_weeks: int = 4,
+    special_days: Iterable[date] = (),
 ) -> list[QueuePlan]:
     """One plan per queue of the tenant, by queue name. The history is read once for all of them.
     A queue without history gets a plan with no intervals (`has_history` False) and a note saying so."""
     chosen = _channel(channel)
     _tenant, zone, _queue, queues = _read(deps, principal, tenant_id, None)
-    w = _window(deps, zone, interval_minutes, days, start, weeks, backtest_weeks)
+    w = _window(deps, zone, interval_minutes, days, start, weeks, backtest_weeks, special_days)
     bucketed = _bucketed(deps, tenant_id, w.first_day, w.weeks * DAYS_PER_WEEK, w.minutes, zone, channel=chosen)
     out = []
     for queue in queues:
         scope = _Scope(queue, chosen)
         hist = _select(bucketed, tenant_id, scope, w.first_day, w.minutes, zone)
-        out.append(_staff(scope, _forecast_one(tenant_id, scope, hist, w)))
+        own = replace(w, special_days=w.special_days | closed_dates([queue]))
+        out.append(_staff(scope, _forecast_one(tenant_id, scope, hist, own)))
     return out
 
 

@@ -30,6 +30,14 @@ StartParam = Annotated[date | None, Query(description="first local day (YYYY-MM-
 WeeksParam = Annotated[
     int, Query(ge=workforce.MIN_WEEKS, le=workforce.MAX_WEEKS, description="weeks of history to read")
 ]
+SpecialParam = Annotated[
+    str,
+    Query(
+        alias="special_days",
+        max_length=4000,
+        description="holidays and campaign peaks, YYYY-MM-DD separated by commas (the queues' closed dates are added)",
+    ),
+]
 BacktestParam = Annotated[
     int, Query(ge=0, le=workforce.MAX_BACKTEST_WEEKS, description="weeks to backtest on (0: none)")
 ]
@@ -136,6 +144,7 @@ def get_forecast(
     start: StartParam = None,
     weeks: WeeksParam = 12,
     backtest: BacktestParam = 4,
+    special: SpecialParam = "",
 ) -> ForecastOut:
     """Contacts and average handle time per interval for `days` days, from the tenant's history."""
     fc = workforce.forecast_queue(
@@ -149,6 +158,7 @@ def get_forecast(
         start=start,
         weeks=weeks,
         backtest_weeks=backtest,
+        special_days=workforce.parse_special_days(special),
     )
     return ForecastOut(
         queue_id=fc.queue_id,
@@ -180,6 +190,7 @@ def get_plan(
     start: StartParam = None,
     weeks: WeeksParam = 12,
     backtest: BacktestParam = 4,
+    special: SpecialParam = "",
 ) -> PlanOut:
     """Agents required and to schedule per interval, at the queue's service level (live channels)
     or answer deadline (email, letters, work items), from the forecast."""
@@ -194,6 +205,7 @@ def get_plan(
         start=start,
         weeks=weeks,
         backtest_weeks=backtest,
+        special_days=workforce.parse_special_days(special),
     )
     return PlanOut(
         queue_id=result.queue_id,

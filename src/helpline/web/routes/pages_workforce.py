@@ -23,6 +23,7 @@ router = APIRouter(include_in_schema=False, route_class=PageRoute, dependencies=
 
 # Raw strings: a bad value is shown beside its field on the page, not turned into an error page.
 Text = Annotated[str, Query(max_length=20)]
+Dates = Annotated[str, Query(max_length=4000)]
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Filters:
     interval: str
     days: str
     start: str
+    special_days: str = ""
 
 
 def _int(raw: str, name: str) -> int:
@@ -59,6 +61,7 @@ def _parse(f: Filters) -> dict[str, Any]:
         "interval_minutes": _int(f.interval, "interval"),
         "days": _int(f.days, "days"),
         "start": start,
+        "special_days": workforce.parse_special_days(f.special_days),
     }
 
 
@@ -70,12 +73,15 @@ def forecast_and_plan(
     interval: Text = "30",
     days: Text = "7",
     start: Text = "",
+    special_days: Dates = "",
 ) -> Response:
     """A queue's forecast (volume, handle time), its backtest and the agents it needs, interval by interval."""
     t = tp.t
     t.require(Action.PLAN)  # agents: 403 before anything is read
     tp.page.section = "workforce"
-    filters = Filters(queue.strip(), channel.strip().lower(), interval.strip(), days.strip(), start.strip())
+    filters = Filters(
+        queue.strip(), channel.strip().lower(), interval.strip(), days.strip(), start.strip(), special_days.strip()
+    )
     all_queues, _total = queues.list_queues(t.deps, t.principal, t.tenant_id, limit=MAX_LIMIT)
     error: str | None = None
     error_field: str | None = None
