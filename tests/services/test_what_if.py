@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from helpline.domain.errors import NotFound, PermissionDenied, ValidationFailed
+from helpline.domain.errors import NotFound, PermissionDenied, RateLimited, ValidationFailed
 from helpline.services.simulation import MAX_CALLS, Scenario, what_if
 from tests.conftest import World
 from tests.services.test_workforce import Seeder, weekday_traffic
@@ -85,7 +85,7 @@ def test_bad_or_oversized_scenarios_are_refused_by_field(world: World) -> None:
         with pytest.raises(ValidationFailed) as caught:
             what_if(d, world.principal("acme_supervisor"), acme, Scenario(**{**SMALL.__dict__, **changes}))
         assert caught.value.field == field, changes
-    assert MAX_CALLS == 200_000
+    assert MAX_CALLS == 60_000
 
 
 def test_a_forecast_day_without_history_says_so(world: World) -> None:
@@ -118,3 +118,17 @@ def test_a_forecast_day_runs_the_plans_volumes_and_staff(world: World) -> None:
     assert caught.value.field == "queue_id"
     with pytest.raises(NotFound):  # a queue of another tenant is not there
         what_if(d, boss, acme.tenant_id, Scenario(source="forecast", queue_id=calls + 10_000))
+
+
+def test_one_simulation_at_a_time_per_server(world: World) -> None:
+    from helpline.services import simulation
+
+    d, acme = world.container.deps, world.tenants["acme"].id
+    assert simulation._RUNNING.acquire(blocking=False)  # another request's run is under way
+    try:
+        with pytest.raises(RateLimited) as caught:
+            what_if(d, world.principal("acme_supervisor"), acme, SMALL)
+        assert caught.value.retry_after > 0
+    finally:
+        simulation._RUNNING.release()
+    assert what_if(d, world.principal("acme_supervisor"), acme, SMALL).baseline.result.calls > 0

@@ -57,7 +57,7 @@ def test_invalid_input_is_shown_beside_the_kept_form(world: World) -> None:
     assert 'id="f-volume" name="volume" value="lots" inputmode="decimal" maxlength="32" aria-invalid="true"' in html
     assert 'id="e-agents"' in html and 'id="e-strategy"' in html and 'id="e-day"' in html
     html = html_ok(client.get(PAGE + "?volume=100000&hours=24"), 422)
-    assert "200,000" in html and 'id="e-volume"' in html
+    assert "60,000" in html and 'id="e-volume"' in html
     html = html_ok(client.get(PAGE + "?source=forecast"), 422)
     assert "No forecast for this day" in html
     html = html_ok(client.get(PAGE + "?volume=" + XSS[:30]), 422)

@@ -45,6 +45,7 @@ import bisect
 import csv
 import io
 import math
+import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -55,7 +56,7 @@ from typing import TextIO
 import numpy as np
 from numpy.typing import NDArray
 
-from helpline.domain.errors import ValidationFailed
+from helpline.domain.errors import RateLimited, ValidationFailed
 from helpline.domain.permissions import Action, Principal, require, require_tenant
 from helpline.domain.routing.model import VOICE_ONLY, AgentSpec, QueueSpec, Strategy
 from helpline.domain.workforce.simulation import (
@@ -532,7 +533,10 @@ def replicate(trace: Trace, seeds: Iterable[int]) -> ReplayFigures:
 
 # --- what-if: a day's staffing, then the same day changed -------------------------------------------------------------
 
-MAX_CALLS = 200_000  # per run (the baseline and the scenario each): a few seconds of simulation
+# A what-if runs inside a web request: bounded so that one run takes a few seconds at most, and one
+# at a time per server (the simulation holds the interpreter; parallel runs would stall every page).
+MAX_CALLS = 60_000  # the baseline and the scenario together: a few seconds
+_RUNNING = threading.BoundedSemaphore(1)
 MAX_AGENTS = 2_000
 MAX_INTERVALS_PER_DAY = 96
 SOURCES = ("manual", "forecast")
@@ -741,17 +745,23 @@ def what_if(deps: Deps, principal: Principal, tenant_id: int, scenario: Scenario
     changed_agents = tuple(max(0, round(n * staff_factor)) for n in day.agents)
     if max(changed_agents, default=0) > MAX_AGENTS:
         raise ValidationFailed(f"at most {MAX_AGENTS:,} agents on duty", field="staff_change_pct")
-    expected = sum(day.volumes) * max(1.0, 1 + s.volume_change_pct / 100)
+    expected = sum(day.volumes) * (2 + s.volume_change_pct / 100)
     if expected > MAX_CALLS:
         raise ValidationFailed(
-            f"this day would simulate about {expected:,.0f} calls per run; at most {MAX_CALLS:,}", field="volume"
+            f"this day would simulate about {expected:,.0f} calls (baseline and change); at most {MAX_CALLS:,}",
+            field="volume",
         )
-    started = time.perf_counter()
-    base_calls, changed_calls = _common_arrivals(day, s, width)
-    strategy = s.strategy
-    changed_strategy = s.scenario_strategy or strategy
-    base = simulate(_config(day.agents, strategy, s, width), base_calls)
-    changed = simulate(_config(changed_agents, changed_strategy, s, width), changed_calls)
+    if not _RUNNING.acquire(blocking=False):
+        raise RateLimited("another simulation is running on this server; try again in a few seconds", retry_after=5)
+    try:
+        started = time.perf_counter()
+        base_calls, changed_calls = _common_arrivals(day, s, width)
+        strategy = s.strategy
+        changed_strategy = s.scenario_strategy or strategy
+        base = simulate(_config(day.agents, strategy, s, width), base_calls)
+        changed = simulate(_config(changed_agents, changed_strategy, s, width), changed_calls)
+    finally:
+        _RUNNING.release()
     return WhatIf(
         scenario=s,
         labels=day.labels,
