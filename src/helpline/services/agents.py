@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from enum import Enum
+from typing import Any, Final, Literal
 
 from helpline.domain.errors import NotFound, ValidationFailed
 from helpline.domain.interactions import check_text
 from helpline.domain.permissions import Action, Principal, require, require_tenant
 from helpline.domain.routing.model import BLENDED, DIGITAL, VOICE_ONLY, AgentSpec, CapacityProfile
 from helpline.domain.vocabulary import Channel, Role
+from helpline.domain.workforce.contracts import contract_to_dict, parse_contract
 from helpline.services import audit
 from helpline.services.ports import Deps, UnitOfWork
 from helpline.services.queues import check_skills
@@ -21,6 +23,14 @@ MAX_CHANNEL_LIMIT = 50
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 _PROFILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _CHANNELS = frozenset(c.value for c in Channel)
+
+
+class _Keep(Enum):
+    KEEP = "keep"
+
+
+# configure_agent(contract=KEEP) leaves the contract as it is; None resets it to the default contract.
+KEEP: Final = _Keep.KEEP
 
 
 # --- agents --------------------------------------------------------------------------------------
@@ -35,10 +45,14 @@ def configure_agent(
     languages: list[str] | None = None,
     site: str | None = None,
     profile: str | None = None,
+    contract: dict[str, Any] | Literal[_Keep.KEEP] | None = KEEP,
 ) -> dict[str, Any]:
-    """Set an agent's routing profile (fields left None are kept). Admins configure anyone; a
+    """Set an agent's routing profile and weekly contract (fields left None are kept; the contract
+    is kept unless given, and None resets it to the default contract). Admins configure anyone; a
     supervisor configures agents who serve one of their tenants."""
     changes: dict[str, Any] = {}
+    if contract is not KEEP:
+        changes["contract"] = None if contract is None else contract_to_dict(parse_contract(contract))
     if skills is not None:
         changes["skills"] = check_skills(skills, "skills")
     if languages is not None:
@@ -261,6 +275,7 @@ def _view(record: Any, profiles: dict[int, CapacityProfile]) -> dict[str, Any]:
         "site": spec.site,
         "profile": spec.profile.name,
         "tenant_ids": sorted(spec.tenants),
+        "contract": record.agent.contract if record.agent is not None else None,
     }
 
 

@@ -23,7 +23,7 @@ from helpline.domain.pagination import MAX_LIMIT, Page
 from helpline.domain.permissions import Action, Principal, require, require_tenant
 from helpline.domain.workforce import adherence as adherence_maths
 from helpline.domain.workforce import intraday as maths
-from helpline.domain.workforce.planning import LiveTarget, plan_live
+from helpline.domain.workforce.planning import plan_live
 from helpline.services import workforce
 from helpline.services.ports import Deps
 
@@ -235,9 +235,10 @@ def _replanned(
     if plan.model != "live":
         return maths.scale_required(planned, redone.ratio, start=completed)
     rest = plan.intervals[completed:]
-    target = LiveTarget(
-        target_seconds=float(queue.service_level_seconds),
-        service_level=min(float(queue.service_level_percent) / 100, MAX_SERVICE_LEVEL),
+    target = workforce.live_target(
+        float(queue.service_level_seconds),
+        min(float(queue.service_level_percent) / 100, MAX_SERVICE_LEVEL),
+        workforce.patience_of(queue),
     )
     again = plan_live(
         [i.start for i in rest], list(redone.volumes[completed:]), [i.aht for i in rest], plan.interval_minutes, target

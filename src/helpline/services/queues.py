@@ -47,6 +47,8 @@ INT_BOUNDS: dict[str, tuple[int, int]] = {
     "leave_message_after_seconds": (0, 86_400),
 }
 FLOAT_BOUNDS: dict[str, tuple[float, float]] = {"aging_per_minute": (0.0, 100.0), "service_level_percent": (0.0, 100.0)}
+# Mean caller patience for staffing (Erlang A); None: callers are assumed to wait (Erlang C).
+PATIENCE_BOUNDS: tuple[int, int] = (1, 3600)
 ROUTING_FIELDS = (
     *INT_BOUNDS,
     *FLOAT_BOUNDS,
@@ -56,6 +58,7 @@ ROUTING_FIELDS = (
     "overflow",
     "hours",
     "disposition_codes",
+    "patience_seconds",
 )
 _FIELDS = (*_BASIC, *ROUTING_FIELDS)
 
@@ -163,6 +166,9 @@ def check_routing(settings: dict[str, Any], queues: Any, own_id: int | None) -> 
         out["hours"] = check_hours(settings["hours"])
     if "disposition_codes" in settings:
         out["disposition_codes"] = _codes(settings["disposition_codes"])
+    if "patience_seconds" in settings:
+        patience = settings["patience_seconds"]
+        out["patience_seconds"] = None if patience is None else _int(patience, "patience_seconds", *PATIENCE_BOUNDS)
     return out
 
 

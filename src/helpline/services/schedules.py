@@ -5,8 +5,9 @@ A week covers every tenant its builder reaches, in one model: agents of the blen
 several tenants, so their hours are shared out in one solve. Each queue is one skill group, named
 "tenant-slug/queue name"; an agent can cover a group when they serve the tenant and their skills meet
 every minimum proficiency of the queue (any agent of the tenant when the queue asks for no skill).
-Only users with the agent role and a routing profile are rostered. Contracts: 5 days and 40 hours a
-week at most, no minimum (nothing stores contracts yet).
+Only users with the agent role and a routing profile are rostered. Contracts: each agent's stored
+weekly contract (domain/workforce/contracts.py: hours, days, weekly unavailable windows), or the
+default one (5 days and 40 hours a week at most, no minimum, always available) when none is stored.
 
 Times: weeks start on a Monday at 00:00 UTC and shifts are stored in UTC; pages show them in the
 tenant's timezone. The staffing plans' intervals are placed on the week by their start time, modulo
@@ -31,6 +32,7 @@ from helpline.domain.errors import NotFound, PermissionDenied, ValidationFailed
 from helpline.domain.pagination import MAX_LIMIT, Page
 from helpline.domain.permissions import Action, Principal, require, require_tenant
 from helpline.domain.vocabulary import Role
+from helpline.domain.workforce.contracts import parse_contract, to_agent_contract
 from helpline.domain.workforce.scheduling import (
     AgentContract,
     ScheduleResult,
@@ -330,8 +332,8 @@ def group_name(tenant_slug: str, queue_name: str) -> str:
 
 
 def _contracts(uow: UnitOfWork, groups: Sequence[_Group], week_start: date) -> list[AgentContract]:
-    """Agents who can cover at least one group, with what the published weeks of other builds
-    (other tenants) already take of their time marked unavailable."""
+    """Agents who can cover at least one group, on their stored contracts, with what the published
+    weeks of other builds (other tenants) already take of their time marked unavailable too."""
     tenant_ids = {g.tenant_id for g in groups}
     records = {}
     for tenant_id in sorted(tenant_ids):
@@ -350,14 +352,13 @@ def _contracts(uow: UnitOfWork, groups: Sequence[_Group], week_start: date) -> l
             if g.tenant_id in record.tenant_ids and all(skills.get(k, 0) >= v for k, v in g.skills.items())
         )
         if covers:
-            contracts.append(
-                AgentContract(
-                    agent_id=user_id,
-                    name=record.user.name,
-                    skills=covers,
-                    unavailable=tuple(busy.get(user_id, ())),
-                )
+            contract = to_agent_contract(
+                parse_contract(record.agent.contract), user_id, record.user.name, covers, week_start
             )
+            booked = busy.get(user_id)
+            if booked:
+                contract = replace(contract, unavailable=(*contract.unavailable, *booked))
+            contracts.append(contract)
     return contracts
 
 

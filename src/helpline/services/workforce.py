@@ -17,8 +17,10 @@ imported without its timestamps) count in the volume but not the AHT; when a que
 time at all, DEFAULT_AHT_SECONDS of its channel stands in, and the plan's notes say so.
 
 Staffing: live channels (voice, chat, SMS, social) through planning.plan_live at the queue's own
-service level (e.g. 80 % in 20 s); deferred channels (email, web forms, letters, faxes, work items)
-through planning.plan_backlog with the queue's target as the answer deadline.
+service level (e.g. 80 % in 20 s), with Erlang C when callers are assumed to wait, or Erlang A when
+the queue states its callers' mean patience (`patience_seconds`: they hang up after it); deferred
+channels (email, web forms, letters, faxes, work items) through planning.plan_backlog with the
+queue's target as the answer deadline.
 """
 
 from __future__ import annotations
@@ -124,7 +126,8 @@ class QueuePlan:
 
     `intervals[i].start` is timezone-aware in the tenant's zone (see the module docstring);
     `last_week[i]` is what arrived at the same wall-clock time 7 days before each interval (None
-    where that lies outside the history); `model` is "live" or "backlog"."""
+    where that lies outside the history); `model` is "live" or "backlog"; `patience` is the mean
+    caller patience a live plan used (Erlang A), None for Erlang C (and backlog plans)."""
 
     tenant_id: int
     queue_id: int | None
@@ -142,6 +145,14 @@ class QueuePlan:
     notes: tuple[str, ...]
     last_week: tuple[float | None, ...] = ()
     history_contacts: float = 0.0
+    patience: float | None = None
+
+    @property
+    def erlang(self) -> str | None:
+        """ "erlang_c" or "erlang_a" for a live plan; None for a backlog plan."""
+        if self.model != "live":
+            return None
+        return "erlang_c" if self.patience is None else "erlang_a"
 
     @property
     def has_history(self) -> bool:
@@ -397,6 +408,17 @@ def _target_seconds(scope: _Scope, channel: str | None) -> tuple[float, float]:
     return float(DEFAULT_SERVICE_LEVEL_SECONDS.get(channel or "voice", 20)), 0.8
 
 
+def patience_of(queue: Any) -> float | None:
+    """The queue's mean caller patience in seconds (Erlang A); None: callers wait (Erlang C)."""
+    value = getattr(queue, "patience_seconds", None) if queue is not None else None
+    return float(value) if value is not None else None
+
+
+def live_target(target_seconds: float, share: float, patience: float | None) -> LiveTarget:
+    """The target a live queue is planned for: its service level, with Erlang A when it has a patience."""
+    return LiveTarget(target_seconds=target_seconds, service_level=share, patience=patience)
+
+
 def _is_live(channel: str | None, target_seconds: float) -> bool:
     """Live (Erlang) for live channels; backlog for deferred ones. A queue of no single channel is
     live when its target is within the hour (as the defaults of SMS and social are)."""
@@ -584,9 +606,11 @@ def _staff(scope: _Scope, fc: QueueForecast) -> QueuePlan:
             notes.append(f"service level {share:.0%} planned as {MAX_SERVICE_LEVEL:.0%}: Erlang cannot promise 100 %")
             share = MAX_SERVICE_LEVEL
         target = f"{share:.0%} answered within {_duration(target_seconds)}"
-        intervals = plan_live(
-            starts, volumes, aht, minutes, LiveTarget(target_seconds=target_seconds, service_level=share)
-        )
+        patience = patience_of(scope.queue)
+        if patience is not None:
+            target += f"; callers hang up after {_duration(patience)} on average (Erlang A)"
+            base["patience"] = patience
+        intervals = plan_live(starts, volumes, aht, minutes, live_target(target_seconds, share, patience))
     else:
         deadline = target_seconds / 3600
         if deadline * 60 < minutes:

@@ -169,6 +169,9 @@ class Queue(Base):
     # A chat customer waiting longer than this is offered "leave a message" (which creates a case).
     leave_message_after_seconds: Mapped[int] = mapped_column(Integer, default=300, server_default="300")
     disposition_codes: Mapped[list[Any]] = mapped_column(default=list)
+    # Mean seconds callers wait before hanging up, for staffing: None plans with Erlang C (callers
+    # wait), a value with Erlang A (they abandon after that mean, exponential patience).
+    patience_seconds: Mapped[int | None] = mapped_column(Integer)
     __table_args__ = (UniqueConstraint("tenant_id", "name"),)
 
 
@@ -413,6 +416,10 @@ class Agent(Base):
     presence: Mapped[str] = mapped_column(String(10), default="offline", server_default="offline")
     away_reason: Mapped[str | None] = mapped_column(String(40))
     presence_at: Mapped[datetime | None]
+    # Weekly contract for scheduling (domain/workforce/contracts.py): {"min_hours_week": 0,
+    # "max_hours_week": 40, "max_days_week": 5, "unavailable": [{"day": 0, "from": "09:00",
+    # "to": "13:00"}]}; None: the default contract.
+    contract: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class PresenceLog(Base):

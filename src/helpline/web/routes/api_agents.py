@@ -3,7 +3,7 @@ live state, and capacity profiles."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 from pydantic import Field
@@ -16,6 +16,25 @@ router = APIRouter(tags=["agents"])
 
 Level = Annotated[int, Field(strict=True, ge=1, le=5)]
 Limit = Annotated[int, Field(strict=True, ge=0, le=50)]
+Hours = Annotated[float, Field(strict=True, ge=0, le=80)]
+Clock = Annotated[str, Field(max_length=5, pattern=r"^([01][0-9]|2[0-4]):[0-5][0-9]$")]
+
+
+class WindowIn(Input):
+    """A weekly time the agent cannot work; `to` before `from` ends the next day."""
+
+    day: int = Field(strict=True, ge=0, le=6, description="0 = Monday .. 6 = Sunday")
+    from_: Clock = Field(alias="from", description='"HH:MM" (UTC, the schedule\'s clock)')
+    to: Clock = Field(description='"HH:MM", "24:00" for the end of the day')
+
+
+class ContractIn(Input):
+    """The agent's weekly contract for scheduling; keys left out take the default (0 h, 40 h, 5 days)."""
+
+    min_hours_week: Hours | None = None
+    max_hours_week: Hours | None = None
+    max_days_week: int | None = Field(None, strict=True, ge=0, le=7)
+    unavailable: list[WindowIn] | None = Field(None, max_length=100)
 
 
 class AgentIn(Input):
@@ -25,6 +44,9 @@ class AgentIn(Input):
     languages: list[Annotated[str, Field(max_length=16)]] | None = Field(None, max_length=20)
     site: str | None = Field(None, max_length=40)
     profile: str | None = Field(None, max_length=40, description="capacity profile name: voice, blended, digital...")
+    contract: ContractIn | None = Field(
+        None, description="weekly contract for scheduling; null resets the default contract, left out keeps it"
+    )
 
 
 class AgentOut(Output):
@@ -37,6 +59,7 @@ class AgentOut(Output):
     site: str
     profile: str
     tenant_ids: list[int]
+    contract: dict[str, Any] | None = Field(description="null: the default contract (0-40 h, 5 days, always available)")
     presence: str
     state: str
     reason: str | None
@@ -77,7 +100,11 @@ def get_agent(user_id: int, d: DepsDep, principal: PrincipalDep) -> AgentOut:
 @router.put("/agents/{user_id}", response_model=AgentOut)
 def configure_agent(user_id: int, body: AgentIn, d: DepsDep, principal: PrincipalDep) -> AgentOut:
     """Admins configure anyone; supervisors the agents of their tenants."""
-    return AgentOut.model_validate(agents.configure_agent(d, principal, user_id, **body.model_dump()))
+    fields = body.model_dump(exclude={"contract"})
+    if "contract" in body.model_fields_set:
+        contract = body.contract
+        fields["contract"] = None if contract is None else contract.model_dump(by_alias=True, exclude_none=True)
+    return AgentOut.model_validate(agents.configure_agent(d, principal, user_id, **fields))
 
 
 @router.get("/capacity-profiles", response_model=list[ProfileOut])

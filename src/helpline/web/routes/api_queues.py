@@ -60,6 +60,14 @@ class RoutingSettings(Input):
     service_level_percent: float | None = Field(None, strict=True, ge=0, le=100)
     leave_message_after_seconds: int | None = Field(None, strict=True, ge=0, le=86_400)
     disposition_codes: list[str] | None = Field(None, max_length=100)
+    patience_seconds: int | None = Field(
+        None,
+        strict=True,
+        ge=1,
+        le=3600,
+        description="mean seconds callers wait before hanging up: staffing plans "
+        "with Erlang A; null: callers wait (Erlang C)",
+    )
 
 
 class QueueOut(Output):
@@ -84,6 +92,7 @@ class QueueOut(Output):
     service_level_percent: float
     leave_message_after_seconds: int
     disposition_codes: list[str]
+    patience_seconds: int | None
 
 
 class QueueIn(RoutingSettings):
