@@ -138,6 +138,10 @@ def test_publish_client_manager_sees_coverage_only_after_publishing(scene: Scene
     after = schedules.week(scene.deps, manager, scene.tid("acme"), MONDAY)
     assert after.status == "published" and [g.name for g in after.groups] == ["acme/Cards"]
     assert after.shifts is None and after.agents_rostered is None  # no names for client managers
+    # Nor the center's figures across every client (head count, cost, shortfall): only how it was solved.
+    assert set(after.summary) <= {"status", "gap", "solve_seconds"} and "status" in after.summary
+    supervisor_view = schedules.week(scene.deps, scene.who("admin"), scene.tid("acme"), MONDAY)
+    assert {"agents", "cost", "under_coverage"} <= set(supervisor_view.summary)
 
     # A newer published week for the same tenants replaces it; the old one returns to draft.
     newer = build(scene, publish=True)

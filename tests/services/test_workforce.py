@@ -222,6 +222,27 @@ def test_days_a_queue_is_closed_are_special_days(world: World) -> None:
     assert workforce.by_day(monday)[6].volume == pytest.approx(40.0)  # Monday 9 March
 
 
+def test_the_whole_tenant_is_each_queue_at_its_own_target_added_up(world: World) -> None:
+    acme = Seeder(world, "acme")
+    calls = acme.queue("Calls", "voice")
+    mail = acme.queue("Mail", "email")
+    weekday_traffic(acme, calls, "voice", date(2026, 2, 2), 28, per_hour=20)
+    weekday_traffic(acme, mail, "email", date(2026, 2, 2), 28, per_hour=6)
+    deps, admin = world.container.deps, world.principal("admin")
+    whole = workforce.plan(deps, admin, acme.tenant_id, days=2, weeks=4, backtest_weeks=0)
+    parts = [
+        workforce.plan(deps, admin, acme.tenant_id, queue_id=queue, days=2, weeks=4, backtest_weeks=0)
+        for queue in (calls, mail)
+    ]
+    assert whole.model == "mixed" and whole.target == "each of 2 queues at its own target"
+    assert [i.required for i in whole.intervals] == [
+        a.required + b.required for a, b in zip(parts[0].intervals, parts[1].intervals, strict=True)
+    ]
+    # The forecast covers both queues, and email keeps its own deadline model.
+    assert whole.volume == pytest.approx(parts[0].volume + parts[1].volume)
+    assert any("Mail: every item answered within 48 h" in n for n in whole.notes)
+
+
 def test_email_is_planned_as_a_backlog_against_its_deadline(world: World) -> None:
     acme = Seeder(world, "acme")
     mail = acme.queue("Mail", "email")  # 2 days by default

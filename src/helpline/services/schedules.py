@@ -270,6 +270,15 @@ def build_week(
         return BuildOutcome(week.id, week_start, status, summary, tuple(g.name for g in groups))
 
 
+# What a client's manager may read of a week built for every client: how well it was solved, not the
+# center's head count, cost or shortfall across the other clients.
+SHARED_SUMMARY_KEYS = frozenset({"status", "gap", "solve_seconds"})
+
+
+def _visible_summary(summary: dict[str, Any], may_schedule: bool) -> dict[str, Any]:
+    return dict(summary) if may_schedule else {k: v for k, v in summary.items() if k in SHARED_SUMMARY_KEYS}
+
+
 def _summary(result: ScheduleResult, agents: int) -> dict[str, Any]:
     def num(value: float) -> float | None:
         return round(float(value), 4) if np.isfinite(value) else None
@@ -291,6 +300,9 @@ def _summary(result: ScheduleResult, agents: int) -> dict[str, Any]:
     }
 
 
+STRADDLE_DAYS = 1  # time zones run from UTC-12 to UTC+14: one local day either side covers the UTC week
+
+
 def _requirements(deps: Deps, principal: Principal, week_start: date, interval_minutes: int) -> list[_Group]:
     """One group per queue with forecast work: the plan's `required` per interval, laid on the week."""
     with deps.uow() as uow:
@@ -300,9 +312,18 @@ def _requirements(deps: Deps, principal: Principal, week_start: date, interval_m
     count = MINUTES_PER_WEEK // interval_minutes
     size = timedelta(minutes=interval_minutes)
     groups: list[_Group] = []
+    end = start + timedelta(minutes=MINUTES_PER_WEEK)
     for tenant in reached:
+        # The week runs on UTC; a client's local days straddle it (New York's Sunday evening is
+        # Monday in UTC). Plan the local days around it and keep the intervals inside it.
         plans = workforce.plans(
-            deps, principal, tenant.id, interval_minutes=interval_minutes, days=7, start=week_start, backtest_weeks=0
+            deps,
+            principal,
+            tenant.id,
+            interval_minutes=interval_minutes,
+            days=7 + 2 * STRADDLE_DAYS,
+            start=week_start - timedelta(days=STRADDLE_DAYS),
+            backtest_weeks=0,
         )
         for plan in plans:
             queue = queues[tenant.id].get(plan.queue_id) if plan.queue_id is not None else None
@@ -310,8 +331,8 @@ def _requirements(deps: Deps, principal: Principal, week_start: date, interval_m
                 continue
             required = np.zeros(count, dtype=np.float64)
             for interval in plan.intervals:
-                index = int((interval.start - start) // size) % count
-                required[index] += float(interval.required)
+                if start <= interval.start < end:
+                    required[int((interval.start - start) // size)] += float(interval.required)
             if not np.any(required > 0):
                 continue
             groups.append(
@@ -444,7 +465,7 @@ def week(deps: Deps, principal: Principal, tenant_id: int, week_start: date) -> 
             week_id=row.id,
             status=row.status,
             built_at=row.built_at,
-            summary=dict(row.summary),
+            summary=_visible_summary(row.summary, may_schedule),
             groups=groups,
             shifts=shifts,
             starts=tuple(start + i * size for i in range(MINUTES_PER_WEEK // row.interval_minutes)),

@@ -649,7 +649,9 @@ def _forecast_day(deps: Deps, principal: Principal, tenant_id: int, s: Scenario)
     if not day_plan.intervals or day_plan.volume <= 0:
         raise ValidationFailed("no forecast for this day (no history yet): enter a volume instead", field="source")
     if day_plan.model != "live":
-        raise ValidationFailed("the simulator replays live channels (calls, chats), not a backlog", field="queue_id")
+        raise ValidationFailed(
+            "the simulator replays live channels (calls, chats), not a backlog: choose a live queue", field="queue_id"
+        )
     intervals = day_plan.intervals
     return _Day(
         tuple(i.start.strftime("%H:%M") for i in intervals),

@@ -723,7 +723,72 @@ def plan(
         backtest_weeks,
         special_days,
     )
-    return _staff(scope, forecast)
+    if queue_id is not None:
+        return _staff(scope, forecast)
+    # The whole tenant: its queues differ in channel and target (calls in 20 s, email in 2 days),
+    # so each queue is staffed on its own terms and the agents are added up.
+    per_queue = plans(
+        deps,
+        principal,
+        tenant_id,
+        channel=channel,
+        interval_minutes=interval_minutes,
+        days=days,
+        start=start,
+        weeks=weeks,
+        backtest_weeks=0,
+        special_days=special_days,
+    )
+    return _combined(forecast, per_queue)
+
+
+def _combined(fc: QueueForecast, parts: Sequence[QueuePlan]) -> QueuePlan:
+    """The tenant's plan: the forecast of all its contacts, and per interval the sum of the agents
+    each queue needs at its own target. Service level and the like belong to a queue: left empty."""
+    staffed = [p for p in parts if p.intervals]
+    models = {p.model for p in staffed}
+    model = models.pop() if len(models) == 1 else "mixed"
+    notes = [*fc.notes, *(f"{p.queue_name}: {n}" for p in staffed for n in p.notes if "backtest" not in n)]
+    base: dict[str, Any] = {
+        "tenant_id": fc.tenant_id,
+        "queue_id": None,
+        "queue_name": fc.queue_name,
+        "channel": fc.channel,
+        "interval_minutes": fc.interval_minutes,
+        "zone": fc.zone,
+        "start": fc.start,
+        "days": fc.days,
+        "model": model,
+        "backtest": fc.backtest,
+        "aht_backtest": fc.aht_backtest,
+        "last_week": fc.last_week,
+        "history_contacts": fc.history_contacts,
+    }
+    if not fc.has_history:
+        return QueuePlan(**base, target="", intervals=(), notes=tuple(notes))
+    intervals = []
+    for i, (start, volume, aht) in enumerate(zip(fc.starts, fc.volumes, fc.aht, strict=True)):
+        here = [p.intervals[i] for p in staffed if i < len(p.intervals)]
+        backlogs = [x.backlog for x in here if x.backlog is not None]
+        intervals.append(
+            IntervalPlan(
+                start=start,
+                volume=float(volume),
+                aht=float(aht),
+                load=sum(x.load for x in here),
+                required=sum(x.required for x in here),
+                scheduled=sum(x.scheduled for x in here),
+                service_level=None,
+                asa=None,
+                p_abandon=None,
+                occupancy=None,
+                backlog=sum(backlogs) if backlogs else None,
+                work_seconds=sum(x.work_seconds for x in here),
+            )
+        )
+    target = f"each of {len(staffed)} queues at its own target" if staffed else "no queue has history"
+    notes += [f"{p.queue_name}: {p.target}" for p in staffed]
+    return QueuePlan(**base, target=target, intervals=tuple(intervals), notes=tuple(notes))
 
 
 def plans(
