@@ -139,7 +139,7 @@ def test_publish_client_manager_sees_coverage_only_after_publishing(scene: Scene
     assert after.status == "published" and [g.name for g in after.groups] == ["acme/Cards"]
     assert after.shifts is None and after.agents_rostered is None  # no names for client managers
     # Nor the center's figures across every client (head count, cost, shortfall): only how it was solved.
-    assert set(after.summary) <= {"status", "gap", "solve_seconds"} and "status" in after.summary
+    assert set(after.summary) <= {"status", "gap", "solve_seconds", "roster_seconds"} and "status" in after.summary
     supervisor_view = schedules.week(scene.deps, scene.who("admin"), scene.tid("acme"), MONDAY)
     assert {"agents", "cost", "under_coverage"} <= set(supervisor_view.summary)
 
@@ -281,6 +281,13 @@ def test_adherence_from_logged_presence_changes(scene: Scene, clock: FakeClock) 
     with pytest.raises(PermissionDenied):
         intraday.adherence(scene.deps, scene.who("acme_agent"), scene.tid("acme"), day)
     assert outcome.week_id
+    # Signed in again after the shift (working for another client, say): not this client's work time.
+    clock.current = shift.ends_at + timedelta(minutes=30)
+    routing.set_presence(scene.deps, agent, me, "available", None)
+    clock.current = shift.ends_at + timedelta(hours=4)
+    again = intraday.adherence(scene.deps, scene.who("acme_supervisor"), scene.tid("acme"), day)
+    conformance = next(r for r in again if r.user_id == me).result.conformance
+    assert conformance is not None and conformance <= 1.0
 
 
 def test_seed_demo_builds_and_publishes_the_current_week(scene: Scene) -> None:

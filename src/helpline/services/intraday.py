@@ -343,12 +343,17 @@ def adherence(
             for s in own
             for a in s.activities or ()
         ]
-        timeline = adherence_maths.presence_timeline(changes.get(user_id, []), start, window_end)
+        # Judged around this client's shifts only: an agent shared between clients is signed in for
+        # the others too, and that time must not count as working for this one.
+        margin = timedelta(minutes=grace_minutes)
+        judged_from = max(start, min(s.starts_at for s in own) - margin)
+        judged_to = max(judged_from, min(window_end, max(s.ends_at for s in own) + margin))
+        timeline = adherence_maths.presence_timeline(changes.get(user_id, []), judged_from, judged_to)
         result = adherence_maths.adherence(
             activities,
             timeline,
-            start,
-            window_end,
+            judged_from,
+            judged_to,
             grace_minutes=grace_minutes,
             exception_minutes=exception_minutes,
         )

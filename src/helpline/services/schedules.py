@@ -272,7 +272,7 @@ def build_week(
 
 # What a client's manager may read of a week built for every client: how well it was solved, not the
 # center's head count, cost or shortfall across the other clients.
-SHARED_SUMMARY_KEYS = frozenset({"status", "gap", "solve_seconds"})
+SHARED_SUMMARY_KEYS = frozenset({"status", "gap", "solve_seconds", "roster_seconds"})
 
 
 def _visible_summary(summary: dict[str, Any], may_schedule: bool) -> dict[str, Any]:
