@@ -332,7 +332,8 @@ def adherence(
         user_ids = sorted({s.user_id for s in shifts if s.user_id is not None})
         serving = uow.center.agents.tenants_of(user_ids)
         user_ids = [u for u in user_ids if tenant_id in serving.get(u, frozenset())]
-        names = {u: (uow.center.user(u).name if uow.center.user(u) else f"#{u}") for u in user_ids}
+        found = uow.center.user_names(user_ids)
+        names = {u: found.get(u, f"#{u}") for u in user_ids}
         window_end = max(start, min(end, now))
         changes = uow.center.schedules.presence_changes(user_ids, start, window_end)
     rows = []

@@ -473,15 +473,12 @@ def week(deps: Deps, principal: Principal, tenant_id: int, week_start: date) -> 
 
 
 def _views(uow: UnitOfWork, rows: Sequence[Any]) -> list[ShiftView]:
-    names: dict[int, str] = {}
-    for user_id in sorted({r.user_id for r in rows if r.user_id is not None}):
-        user = uow.center.user(user_id)
-        names[user_id] = user.name if user else f"#{user_id}"
+    names = uow.center.user_names([r.user_id for r in rows if r.user_id is not None])
     return [
         ShiftView(
             id=r.id,
             user_id=r.user_id,
-            agent_name=names.get(r.user_id) if r.user_id is not None else None,
+            agent_name=names.get(r.user_id, f"#{r.user_id}") if r.user_id is not None else None,
             tenant_id=r.tenant_id,
             queue_id=r.queue_id,
             skill_group=r.skill_group,

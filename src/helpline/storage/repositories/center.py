@@ -56,6 +56,13 @@ class CenterRepositories:
     def user(self, user_id: int) -> User | None:
         return self.session.get(User, user_id) if 0 < user_id < 2**63 else None
 
+    def user_names(self, user_ids: Sequence[int]) -> dict[int, str]:
+        """Names of many users in one query (rosters and adherence tables list dozens of agents)."""
+        if not user_ids:
+            return {}
+        rows = self.session.execute(select(User.id, User.name).where(User.id.in_(sorted(set(user_ids)))))
+        return {int(user_id): str(name) for user_id, name in rows}
+
     def user_by_email(self, email: str) -> User | None:
         return self.session.scalars(select(User).where(User.email == email.strip().lower())).first()
 
