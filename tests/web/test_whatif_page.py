@@ -77,3 +77,16 @@ def test_client_managers_and_admins_may_use_it_agents_may_not(world: World) -> N
 def test_another_tenant_is_not_found(world: World) -> None:
     for name in ("acme_supervisor", "acme_client_manager", "acme_agent"):
         html_ok(sign_in(world, name).get(RUN.replace("/acme/", "/globex/")), 404)
+
+
+def test_while_another_simulation_runs_the_form_says_to_try_again(world: World) -> None:
+    from helpline.services import simulation
+
+    client = sign_in(world, "acme_supervisor")
+    assert simulation._RUNNING.acquire(blocking=False)  # another request's run is under way
+    try:
+        html = html_ok(client.get(RUN), 429)
+    finally:
+        simulation._RUNNING.release()
+    assert "another simulation is running" in html.lower() and 'value="60"' in html
+    assert html_ok(client.get(RUN)).count("<svg") >= 2  # and once it is over, it runs

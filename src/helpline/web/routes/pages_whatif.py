@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from helpline.domain.errors import ValidationFailed
+from helpline.domain.errors import RateLimited, ValidationFailed
 from helpline.domain.pagination import MAX_LIMIT
 from helpline.domain.permissions import Action
 from helpline.domain.routing.model import Strategy
@@ -283,6 +283,7 @@ def what_if_page(
         values[name] = values[name] or default
     errors: dict[str, str] = {}
     result = None
+    busy = False
     if not fresh:
         arguments = _read(values, errors)
         if not errors:
@@ -290,12 +291,15 @@ def what_if_page(
                 result = simulation.what_if(tp.t.deps, tp.t.principal, tp.t.tenant_id, simulation.Scenario(**arguments))
             except ValidationFailed as exc:
                 errors[FIELD_OF_ERROR.get(exc.field or "", "form")] = exc.detail[:1].upper() + exc.detail[1:] + "."
+            except RateLimited as exc:  # another run is under way: keep the form, say to try again
+                errors["form"] = exc.detail[:1].upper() + exc.detail[1:] + "."
+                busy = True
     queue_list, _total = queues.list_queues(tp.t.deps, tp.t.principal, tp.t.tenant_id, limit=MAX_LIMIT)
     charts = _charts(result) if result else (None, None)
     return render(
         "workforce_whatif.html",
         tp.page,
-        status=422 if errors else 200,
+        status=429 if busy else 422 if errors else 200,
         day_fields=DAY_FIELDS,
         change_fields=CHANGE_FIELDS,
         strategies=STRATEGIES,
