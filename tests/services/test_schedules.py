@@ -245,6 +245,16 @@ def test_intraday_actual_vs_forecast_and_reforecast(scene: Scene, clock: FakeClo
     assert acme.actual_so_far == 0 and acme.ratio < 1
 
 
+def test_intraday_counts_the_repeated_autumn_hour_on_the_wall_clock(scene: Scene, clock: FakeClock) -> None:
+    # New York falls back on Sunday 1 November 2026: 01:00-02:00 happens twice (EDT, then EST).
+    fall_back = date(2026, 11, 1)
+    clock.current = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+    twice = [datetime(2026, 11, 1, 5, 15, tzinfo=UTC), datetime(2026, 11, 1, 6, 15, tzinfo=UTC)]  # 01:15 both times
+    arrivals(scene.world, "acme", scene.queues["acme"], office_hours(date(2026, 10, 4), 28, 1) + twice)
+    view = intraday.today(scene.deps, scene.who("acme_supervisor"), scene.tid("acme"), day=fall_back)
+    assert view.actual[2] == 2 and view.actual[3] == 0  # both in 01:00-01:30, as the history buckets them
+
+
 def test_adherence_from_logged_presence_changes(scene: Scene, clock: FakeClock) -> None:
     outcome = build(scene, publish=True)
     me = scene.uid("acme_agent")

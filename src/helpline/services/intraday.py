@@ -9,7 +9,6 @@ queues have their planned staff scaled by the queue's ratio (domain/workforce/in
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -155,8 +154,12 @@ def today(
             day_start.astimezone(UTC), day_end.astimezone(UTC), tenant_id=tenant_id, queue_id=queue_id
         )
     per_queue: dict[int | None, np.ndarray] = {p.queue_id: np.zeros(count) for p in plans}
+    # Bucketed on the local wall clock, as the history the forecast learnt from: on the autumn
+    # change both passes of the repeated hour fall in its intervals, as they did in the history.
+    midnight = datetime.combine(day, time())
+    size = timedelta(minutes=interval_minutes)
     for at, queue in arrivals:
-        index = bisect.bisect_right(edges, at) - 1
+        index = int((at.astimezone(zone).replace(tzinfo=None) - midnight) // size)
         if 0 <= index < count and queue in per_queue:
             per_queue[queue][index] += 1
 
