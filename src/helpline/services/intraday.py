@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -25,6 +24,7 @@ from helpline.domain.workforce import intraday as maths
 from helpline.domain.workforce.planning import plan_live
 from helpline.services import workforce
 from helpline.services.ports import Deps
+from helpline.services.tenants import tenant_zone
 
 MAX_SERVICE_LEVEL: Final = 0.99  # as services.workforce plans it
 MAX_DAYS_BACK: Final = 366
@@ -79,13 +79,6 @@ class IntradayView:
         return tuple(s + 1e-9 < r for s, r in zip(self.scheduled, self.required_now, strict=True))
 
 
-def _zone(tenant: Any) -> ZoneInfo:
-    try:
-        return ZoneInfo(getattr(tenant, "timezone", None) or "UTC")
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def _check_queue(queue_id: object) -> int | None:
     if queue_id is None:
         return None
@@ -113,7 +106,7 @@ def today(
     with deps.uow() as uow:
         tenant = uow.center.tenant(tenant_id)
         queues = {q.id: q for q in _queues(uow, tenant_id)}
-    zone = _zone(tenant)
+    zone = tenant_zone(tenant)
     local_today = now.astimezone(zone).date()
     if day is None:
         day = local_today
@@ -326,7 +319,7 @@ def adherence(
         raise ValidationFailed("date must be a date (YYYY-MM-DD)", field="date")
     now = now or deps.clock.now()
     with deps.uow() as uow:
-        zone = _zone(uow.center.tenant(tenant_id))
+        zone = tenant_zone(uow.center.tenant(tenant_id))
         start = datetime.combine(day, time(), zone).astimezone(UTC)
         end = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
         shifts = [

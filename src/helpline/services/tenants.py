@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from helpline.domain.errors import Conflict, ValidationFailed
 from helpline.domain.permissions import Action, Principal, require, require_tenant
@@ -102,3 +103,11 @@ def _check(slug: str, name: str, timezone: str, language: str, region: str | Non
         raise ValidationFailed("default_language must be a language tag such as en or fr-CA", field="default_language")
     if region is not None and (not isinstance(region, str) or not _REGION.match(region)):
         raise ValidationFailed("default_region must be a two-letter country code such as CA", field="default_region")
+
+
+def tenant_zone(tenant: Any) -> ZoneInfo:
+    """The tenant's time zone: its days, hours and intervals are on this clock (UTC if unset or unknown here)."""
+    try:
+        return ZoneInfo(getattr(tenant, "timezone", None) or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")

@@ -44,6 +44,7 @@ from helpline.domain.workforce import handle_time
 from helpline.domain.workforce.forecast import Series, backtest, forecast
 from helpline.domain.workforce.planning import BacklogTarget, IntervalPlan, LiveTarget, plan_backlog, plan_live
 from helpline.services.ports import Deps
+from helpline.services.tenants import tenant_zone
 
 INTERVALS: Final = (15, 30, 60)
 MIN_WEEKS, MAX_WEEKS = 2, 52
@@ -194,13 +195,6 @@ def _channel(value: str | None) -> str | None:
     return None if value is None else parse_enum(Channel, value, "channel").value
 
 
-def _zone(tenant: Any) -> ZoneInfo:
-    try:
-        return ZoneInfo(getattr(tenant, "timezone", None) or "UTC")
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def _midnight(day: date, zone: ZoneInfo) -> datetime:
     """The instant local `day` starts (midnight exists in every zone we know; fold 0 if repeated)."""
     return datetime.combine(day, time(), zone)
@@ -246,7 +240,7 @@ def _read(
             if queue is None:
                 raise NotFound(f"queue {queue_id} not found", field="queue")
         all_queues, _total = scope.queues.listed(make_page(MAX_LIMIT, 0))
-        return tenant, _zone(tenant), queue, list(all_queues)
+        return tenant, tenant_zone(tenant), queue, list(all_queues)
 
 
 def _bucketed(deps: Deps, tenant_id: int, first_day: date, days: int, minutes: int, zone: ZoneInfo, **only: Any) -> Any:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 from pydantic import Field
@@ -13,6 +12,7 @@ from pydantic import Field
 from helpline.domain.errors import PermissionDenied, ValidationFailed
 from helpline.services import intraday, schedules
 from helpline.services.schedules import MAX_DAYS_READ, ShiftView, TenantWeek
+from helpline.services.tenants import tenant_zone
 from helpline.web.dependencies import DepsDep, PrincipalDep, TenantDep
 from helpline.web.schemas import Input, Output
 
@@ -35,11 +35,7 @@ def parse_day(raw: str | None, field: str) -> date | None:
 
 
 def local_today(tenant: Any, now: datetime) -> date:
-    try:
-        zone = ZoneInfo(getattr(tenant, "timezone", None) or "UTC")
-    except (KeyError, ValueError):
-        zone = ZoneInfo("UTC")
-    return now.astimezone(zone).date()
+    return now.astimezone(tenant_zone(tenant)).date()
 
 
 # --- shapes ------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
@@ -96,10 +96,7 @@ class PageContext:
 
     @property
     def zone(self) -> ZoneInfo:
-        try:
-            return ZoneInfo(getattr(self.tenant, "timezone", None) or "UTC")
-        except (ZoneInfoNotFoundError, ValueError):
-            return ZoneInfo("UTC")
+        return tenants.tenant_zone(self.tenant)
 
 
 def _aware(value: datetime) -> datetime:
